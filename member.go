@@ -1,0 +1,109 @@
+package qunzhu
+
+import (
+	"strings"
+	"time"
+)
+
+// Role is what a member may do in a group. Commands declare the least role they
+// need; permission checks always use the bound member, never a display name alone.
+type Role string
+
+// Roles, from the most to the least powerful.
+const (
+	RoleOwner  Role = "owner"  // 群主
+	RoleAdmin  Role = "admin"  // 管理员
+	RoleMember Role = "member" // 成员
+)
+
+// rank orders roles; anything unknown ranks below a member.
+func (r Role) rank() int {
+	switch r {
+	case RoleOwner:
+		return 3
+	case RoleAdmin:
+		return 2
+	case RoleMember:
+		return 1
+	}
+	return 0
+}
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool { return r.rank() > 0 }
+
+// AtLeast reports whether r grants everything min grants.
+func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() }
+
+// Chinese is the role's name as chat users read it.
+func (r Role) Chinese() string {
+	switch r {
+	case RoleOwner:
+		return "群主"
+	case RoleAdmin:
+		return "管理员"
+	case RoleMember:
+		return "成员"
+	}
+	return "未登记"
+}
+
+// ParseRole reads a role written in Chinese or English ("管理员", "admin").
+func ParseRole(s string) (Role, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "群主", "owner":
+		return RoleOwner, true
+	case "管理员", "admin":
+		return RoleAdmin, true
+	case "成员", "member", "":
+		return RoleMember, true
+	}
+	return "", false
+}
+
+// Identity is what the WeChat session tells us about a person in a group. Only
+// SessionKey (the session's UserName) tells two people apart, and it changes at
+// every login; the names can be edited by their owner; AttrStatus is the most
+// stable number the web protocol offers but may be zero.
+type Identity struct {
+	SessionKey  string // UserName in the current session, e.g. "@3f2a…"
+	NickName    string // the person's WeChat nickname
+	DisplayName string // the name they set in this group, may be empty
+	AttrStatus  int64
+}
+
+// Name is the name the group shows for this person.
+func (id Identity) Name() string {
+	if id.DisplayName != "" {
+		return id.DisplayName
+	}
+	return id.NickName
+}
+
+// Member (成员) is a person an owner registered in a group, with a unit (单位) and a
+// role. A member is bound once they prove, by sending a one-time code, which WeChat
+// identity is theirs; until then they have no permissions beyond a guest's.
+type Member struct {
+	ID      int64
+	GroupID int64
+	Name    string // the name the owner registered, used in mentions
+	Unit    string // 单位, e.g. 成都市 or 市城管委
+	Role    Role
+
+	// Binding: set by /认证 and refreshed by the re-mapping after each login.
+	Bound    bool
+	Identity Identity // last identity seen for this member; SessionKey "" if not mapped now
+	BoundAt  time.Time
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// BindCode is a one-time code an owner hands out so a registered member can bind
+// their WeChat identity. It works once, before ExpiresAt, and only for a sender
+// whose current display name is the registered Name.
+type BindCode struct {
+	Code      string
+	MemberID  int64
+	ExpiresAt time.Time
+}

@@ -1,0 +1,87 @@
+package qunzhu
+
+import "time"
+
+// Priority orders the outbox: lower numbers go first. Replies to commands never
+// wait behind alerts, alerts never behind reminders, nothing behind broadcasts.
+type Priority int
+
+// Priorities, from the most urgent.
+const (
+	PriorityReply     Priority = 10 // answers to commands
+	PriorityAlert     Priority = 20 // overdue alerts, webhooks, tasks
+	PriorityReminder  Priority = 30 // reminders to people
+	PriorityBroadcast Priority = 40 // broadcasts and greetings
+)
+
+// MessageKind says why a message is sent; the governor and reports use it.
+type MessageKind string
+
+// Kinds of outgoing messages.
+const (
+	KindReply     MessageKind = "reply"
+	KindAlert     MessageKind = "alert"
+	KindWebhook   MessageKind = "webhook"
+	KindReminder  MessageKind = "reminder"
+	KindBroadcast MessageKind = "broadcast"
+)
+
+// DefaultPriority is the priority a kind gets when the producer does not set one.
+func (k MessageKind) DefaultPriority() Priority {
+	switch k {
+	case KindReply:
+		return PriorityReply
+	case KindAlert, KindWebhook:
+		return PriorityAlert
+	case KindReminder:
+		return PriorityReminder
+	case KindBroadcast:
+		return PriorityBroadcast
+	}
+	return PriorityAlert
+}
+
+// OutStatus is where an outbox row is in its life.
+type OutStatus string
+
+// Outbox statuses. A row is marked sending before the platform is called and sent
+// after it accepted the message; rows found in sending at start are retried, so a
+// crash may repeat the one message in flight but never lose one.
+const (
+	OutPending OutStatus = "pending"
+	OutSending OutStatus = "sending"
+	OutSent    OutStatus = "sent"
+	OutFailed  OutStatus = "failed" // permanent error (e.g. group unregistered); kept for the record
+)
+
+// OutMessage is one outgoing chat message: a row in the durable outbox, written in
+// the same transaction as the change that caused it. Nothing sends a chat message
+// any other way.
+type OutMessage struct {
+	ID       int64
+	DedupKey string // optional; a second enqueue with the same key is a duplicate
+	GroupID  int64
+	Kind     MessageKind
+	Priority Priority
+	Text     string
+	Image    []byte // optional picture, sent after Text when both are set
+
+	NotBefore time.Time // not sent before this time
+	Attempts  int
+	Status    OutStatus
+	LastError string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	SentAt    time.Time
+}
+
+// OutboxStats counts outbox rows by status, for /readyz and the dashboard.
+type OutboxStats struct {
+	Pending int
+	Sending int
+	Sent    int
+	Failed  int
+	// OldestPending is the creation time of the oldest pending row, zero if none.
+	OldestPending time.Time
+}
