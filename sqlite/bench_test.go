@@ -1,0 +1,84 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+// fillOutbox adds sent rows of history and pending rows due now, fast, in one
+// statement each.
+func fillOutbox(tb testing.TB, s *Store, groupID int64, sent, pending int) {
+	tb.Helper()
+	const fill = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+		INSERT INTO outbox (status, priority, not_before, group_id, kind, attempts,
+			created_at, updated_at, sent_at, text)
+		SELECT ?, 10 + (i % 4) * 10, 0, ?, 'reminder', 0, i, i, ?, '请于本周五18:00前交作业，第' || i || '次提醒。'
+		FROM n`
+	for _, f := range []struct {
+		status string
+		n      int
+		sentAt any
+	}{{"sent", sent, 1}, {"pending", pending, nil}} {
+		if f.n == 0 {
+			continue
+		}
+		if _, err := s.write.Exec(fill, f.n, f.status, groupID, f.sentAt); err != nil {
+			tb.Fatalf("fill outbox: %v", err)
+		}
+	}
+}
+
+func BenchmarkEnqueue(b *testing.B) {
+	s := openTest(b, nil)
+	g := mustGroup(b, s, "区委干部群")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		err := s.Update(ctx, func(tx qunzhu.Tx) error {
+			_, err := tx.Enqueue(&qunzhu.OutMessage{GroupID: g.ID, Kind: qunzhu.KindWebhook,
+				Text: "【12345】工单超期，请市城管委今日办结。", DedupKey: fmt.Sprintf("hotline:%d:overdue", i)})
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDue reads the queue the way the sender does, with 100k sent rows of
+// history and 100 pending: its cost must follow the queue, not the history.
+func BenchmarkDue(b *testing.B) {
+	s := openTest(b, nil)
+	g := mustGroup(b, s, "区委干部群")
+	fillOutbox(b, s, g.ID, 100_000, 100)
+	if _, err := s.write.Exec("ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		ms, err := s.Due(ctx, now, 10)
+		if err != nil || len(ms) != 10 {
+			b.Fatalf("Due = %d messages, %v; want 10", len(ms), err)
+		}
+	}
+}
+
+// BenchmarkOutboxStats is what /readyz pays with the same history.
+func BenchmarkOutboxStats(b *testing.B) {
+	s := openTest(b, nil)
+	g := mustGroup(b, s, "区委干部群")
+	fillOutbox(b, s, g.ID, 100_000, 100)
+	ctx := context.Background()
+	for b.Loop() {
+		st, err := s.OutboxStats(ctx)
+		if err != nil || st.Sent != 100_000 || st.Pending != 100 {
+			b.Fatalf("OutboxStats = %+v, %v", st, err)
+		}
+	}
+}

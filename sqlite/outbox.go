@@ -1,0 +1,328 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+const outColumns = `id, dedup_key, group_id, kind, priority, text, image, not_before,
+	attempts, status, last_error, created_at, updated_at, sent_at`
+
+// Enqueue writes m to the outbox in the caller's transaction, so the message
+// exists exactly when the change that caused it does. It fills the defaults
+// (status pending, priority from the kind, NotBefore now) and sets m.ID. A
+// message whose DedupKey is already in the outbox, in any status, is a
+// duplicate: nothing is written, m.ID is the existing row's and dup is true.
+func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
+	switch {
+	case m.GroupID == 0:
+		return false, qunzhu.Errorf(qunzhu.EINVALID, "消息没有指定群。")
+	case m.Kind == "":
+		return false, qunzhu.Errorf(qunzhu.EINVALID, "消息没有指定类型。")
+	case m.Text == "" && len(m.Image) == 0:
+		return false, qunzhu.Errorf(qunzhu.EINVALID, "消息内容为空：文字和图片至少要有一样。")
+	}
+	if _, err := t.GroupByID(m.GroupID); err != nil {
+		return false, err
+	}
+
+	if m.DedupKey != "" {
+		var id int64
+		err := t.queryRow(`SELECT id FROM outbox WHERE dedup_key = ?`, m.DedupKey).Scan(&id)
+		if err == nil {
+			m.ID = id
+			return true, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return false, fmt.Errorf("select outbox dedup key: %w", err)
+		}
+	}
+
+	// A new message starts its life here, whatever the producer left in the
+	// life-cycle fields.
+	m.Status, m.Attempts, m.LastError, m.SentAt = qunzhu.OutPending, 0, "", time.Time{}
+	if m.Priority == 0 {
+		m.Priority = m.Kind.DefaultPriority()
+	}
+	if m.NotBefore.IsZero() {
+		m.NotBefore = t.now
+	}
+	m.CreatedAt, m.UpdatedAt = t.now, t.now
+
+	res, err := t.exec(`INSERT INTO outbox (status, priority, not_before, group_id, kind, dedup_key,
+		attempts, created_at, updated_at, last_error, text, image)
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?)`,
+		string(m.Status), int(m.Priority), ms(m.NotBefore), m.GroupID, string(m.Kind),
+		nullString(m.DedupKey), ms(m.CreatedAt), ms(m.UpdatedAt), m.Text, nullBytes(m.Image))
+	if err != nil {
+		return false, fmt.Errorf("insert outbox: %w", err)
+	}
+	if m.ID, err = res.LastInsertId(); err != nil {
+		return false, fmt.Errorf("insert outbox: last id: %w", err)
+	}
+	t.enqueued = true
+	return false, nil
+}
+
+// Due returns up to n pending messages whose NotBefore has come, most urgent
+// first and, within a priority, oldest first. It reads the outbox_due partial
+// index, so sent history does not slow it down.
+func (s *Store) Due(ctx context.Context, now time.Time, n int) ([]*qunzhu.OutMessage, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	rows, err := s.read.QueryContext(ctx, dueQuery, ms(now), n)
+	if err != nil {
+		return nil, fmt.Errorf("select due messages: %w", err)
+	}
+	defer rows.Close()
+	var list []*qunzhu.OutMessage
+	for rows.Next() {
+		m, err := scanOutMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan due message: %w", err)
+		}
+		list = append(list, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("select due messages: %w", err)
+	}
+	return list, nil
+}
+
+// dueQuery is shared with the test that checks its query plan.
+const dueQuery = `SELECT ` + outColumns + ` FROM outbox
+	WHERE status = 'pending' AND not_before <= ?
+	ORDER BY priority, id LIMIT ?`
+
+// NextDue is when the earliest pending message becomes due, so the sender can
+// sleep exactly until then.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var v sql.NullInt64
+	if err := s.read.QueryRowContext(ctx, nextDueQuery).Scan(&v); err != nil {
+		return time.Time{}, false, fmt.Errorf("select next due: %w", err)
+	}
+	if !v.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMs(v.Int64), true, nil
+}
+
+// MarkSending records that the sender is about to hand the message to the
+// platform. Only a pending message can be taken, so two senders never send the
+// same row.
+func (s *Store) MarkSending(ctx context.Context, id int64) error {
+	return s.transition(ctx, id, "标记为发送中", []qunzhu.OutStatus{qunzhu.OutPending},
+		`status = 'sending', updated_at = ?`, ms(s.now()))
+}
+
+// MarkSent records that the platform accepted the message. Only a message being
+// sent can become sent.
+func (s *Store) MarkSent(ctx context.Context, id int64) error {
+	now := ms(s.now())
+	return s.transition(ctx, id, "标记为已发送", []qunzhu.OutStatus{qunzhu.OutSending},
+		`status = 'sent', sent_at = ?, updated_at = ?`, now, now)
+}
+
+// MarkRetry puts a message back to pending, not before notBefore (now when
+// zero), counting the attempt only when counted: waiting for the rate limit or
+// a login is not the message's fault. It accepts a pending message too, for a
+// sender that defers a message before taking it.
+func (s *Store) MarkRetry(ctx context.Context, id int64, notBefore time.Time, lastErr string, counted bool) error {
+	now := s.now()
+	if notBefore.IsZero() {
+		notBefore = now
+	}
+	inc := 0
+	if counted {
+		inc = 1
+	}
+	return s.transition(ctx, id, "重新排队", []qunzhu.OutStatus{qunzhu.OutPending, qunzhu.OutSending},
+		`status = 'pending', not_before = ?, last_error = ?, attempts = attempts + ?, updated_at = ?`,
+		ms(notBefore), lastErr, inc, ms(now))
+}
+
+// MarkFailed gives up on a message for good (e.g. its group was unregistered);
+// the row stays for the record and the dashboard.
+func (s *Store) MarkFailed(ctx context.Context, id int64, lastErr string) error {
+	return s.transition(ctx, id, "标记为失败", []qunzhu.OutStatus{qunzhu.OutPending, qunzhu.OutSending},
+		`status = 'failed', last_error = ?, updated_at = ?`, lastErr, ms(s.now()))
+}
+
+// RecoverSending returns messages left in sending by a crash to pending, at
+// start-up before the sender runs. A message may then be sent twice, never lost.
+func (s *Store) RecoverSending(ctx context.Context) (int, error) {
+	res, err := s.write.ExecContext(ctx, recoverQuery, ms(s.now()))
+	if err != nil {
+		return 0, fmt.Errorf("recover sending messages: %w", err)
+	}
+	n, err := rowsAffected(res)
+	if err != nil {
+		return 0, fmt.Errorf("recover sending messages: %w", err)
+	}
+	return int(n), nil
+}
+
+// transition moves message id from one of the from statuses by running set, one
+// statement on the write connection. A message in another status is ECONFLICT,
+// a missing one ENOTFOUND; the sender logs these as its own bugs.
+func (s *Store) transition(ctx context.Context, id int64, verb string, from []qunzhu.OutStatus, set string, args ...any) error {
+	query := `UPDATE outbox SET ` + set + ` WHERE id = ? AND status IN (?` + strings.Repeat(", ?", len(from)-1) + `)`
+	args = append(args, id)
+	for _, st := range from {
+		args = append(args, string(st))
+	}
+	res, err := s.write.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("update outbox %d: %w", id, err)
+	}
+	if n, err := rowsAffected(res); err != nil {
+		return fmt.Errorf("outbox %d: %w", id, err)
+	} else if n == 1 {
+		return nil
+	}
+
+	var status string
+	err = s.read.QueryRowContext(ctx, `SELECT status FROM outbox WHERE id = ?`, id).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return qunzhu.Errorf(qunzhu.ENOTFOUND, "找不到编号为 %d 的消息。", id)
+	} else if err != nil {
+		return fmt.Errorf("outbox %d: select status: %w", id, err)
+	}
+	return qunzhu.Errorf(qunzhu.ECONFLICT, "消息 %d 当前%s，不能%s。", id, statusChinese(status), verb)
+}
+
+// statusChinese names a status for the dashboard and logs.
+func statusChinese(status string) string {
+	switch qunzhu.OutStatus(status) {
+	case qunzhu.OutPending:
+		return "待发送"
+	case qunzhu.OutSending:
+		return "正在发送"
+	case qunzhu.OutSent:
+		return "已发送"
+	case qunzhu.OutFailed:
+		return "已失败"
+	}
+	return "状态为 " + status
+}
+
+// OutMessage returns one outbox row, for the dashboard and tests.
+func (s *Store) OutMessage(ctx context.Context, id int64) (*qunzhu.OutMessage, error) {
+	m, err := scanOutMessage(s.read.QueryRowContext(ctx,
+		`SELECT `+outColumns+` FROM outbox WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, qunzhu.Errorf(qunzhu.ENOTFOUND, "找不到编号为 %d 的消息。", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("select outbox %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// OutboxStats counts rows by status and finds the oldest pending one, from one
+// snapshot, so /readyz can tell a stuck queue from a busy one. Only unsent rows
+// are grouped (through outbox_unsent); sent is the rest of the table. The one
+// pass over the history is count(*), which SQLite answers from its smallest
+// index, never from the rows with their text and pictures.
+func (s *Store) OutboxStats(ctx context.Context) (qunzhu.OutboxStats, error) {
+	var st qunzhu.OutboxStats
+	dbtx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return st, fmt.Errorf("outbox stats: begin: %w", err)
+	}
+	defer dbtx.Rollback()
+
+	var total int
+	if err := dbtx.QueryRowContext(ctx, `SELECT count(*) FROM outbox`).Scan(&total); err != nil {
+		return st, fmt.Errorf("outbox stats: total: %w", err)
+	}
+	rows, err := dbtx.QueryContext(ctx, statsQuery)
+	if err != nil {
+		return st, fmt.Errorf("outbox stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			status string
+			n      int
+		)
+		if err := rows.Scan(&status, &n); err != nil {
+			return st, fmt.Errorf("outbox stats: scan: %w", err)
+		}
+		switch qunzhu.OutStatus(status) {
+		case qunzhu.OutPending:
+			st.Pending = n
+		case qunzhu.OutSending:
+			st.Sending = n
+		case qunzhu.OutFailed:
+			st.Failed = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("outbox stats: %w", err)
+	}
+	st.Sent = total - st.Pending - st.Sending - st.Failed
+
+	var oldest sql.NullInt64
+	if err := dbtx.QueryRowContext(ctx, oldestPendingQuery).Scan(&oldest); err != nil {
+		return st, fmt.Errorf("outbox stats: oldest pending: %w", err)
+	}
+	st.OldestPending = fromNullMs(oldest)
+	return st, nil
+}
+
+// Queries whose plans a test checks. "status <> 'sent'" restates the condition
+// of the partial index outbox_unsent so SQLite may use it.
+const (
+	statsQuery = `SELECT status, count(*) FROM outbox WHERE status <> 'sent' GROUP BY status`
+
+	oldestPendingQuery = `SELECT min(created_at) FROM outbox
+		WHERE status <> 'sent' AND status = 'pending'`
+
+	nextDueQuery = `SELECT min(not_before) FROM outbox WHERE status = 'pending'`
+
+	recoverQuery = `UPDATE outbox SET status = 'pending', updated_at = ?
+		WHERE status <> 'sent' AND status = 'sending'`
+)
+
+func scanOutMessage(row scanner) (*qunzhu.OutMessage, error) {
+	var (
+		m                             qunzhu.OutMessage
+		dedupKey                      sql.NullString
+		kind, status                  string
+		priority                      int
+		notBefore, createdAt, updated int64
+		sentAt                        sql.NullInt64
+	)
+	if err := row.Scan(&m.ID, &dedupKey, &m.GroupID, &kind, &priority, &m.Text, &m.Image,
+		&notBefore, &m.Attempts, &status, &m.LastError, &createdAt, &updated, &sentAt); err != nil {
+		return nil, err
+	}
+	m.DedupKey = dedupKey.String
+	m.Kind, m.Status, m.Priority = qunzhu.MessageKind(kind), qunzhu.OutStatus(status), qunzhu.Priority(priority)
+	m.NotBefore, m.CreatedAt, m.UpdatedAt = fromMs(notBefore), fromMs(createdAt), fromMs(updated)
+	m.SentAt = fromNullMs(sentAt)
+	return &m, nil
+}
+
+// nullString stores "" as NULL, so the UNIQUE dedup_key allows any number of
+// messages without a key.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullBytes stores an absent picture as NULL rather than an empty blob.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
