@@ -1,0 +1,93 @@
+package webhook
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+// readyTimeout bounds the store checks of /readyz: a probe that hangs is worse
+// than one that says "unavailable", because orchestrators time out without
+// telling anyone why.
+const readyTimeout = 2 * time.Second
+
+// Ready statuses in ReadyResponse.
+const (
+	ReadyOK          = "ok"          // store answers and the chat session is online
+	ReadyDegraded    = "degraded"    // webhooks are accepted and queued, but not sent now
+	ReadyUnavailable = "unavailable" // the store fails: nothing can be accepted
+)
+
+// ReadyResponse is the body of /readyz. It is exported for the dashboard and the
+// end-to-end test; it holds counts and states only, never secrets or errors.
+type ReadyResponse struct {
+	Status string        `json:"status"`
+	Store  string        `json:"store"`  // "ok" or "error"
+	WeChat string        `json:"wechat"` // a qunzhu.SessionState, or "unknown"
+	Outbox *OutboxReport `json:"outbox"` // null when the store fails
+}
+
+// OutboxReport is the part of the outbox an operator needs to see a backlog: how
+// much waits, how much gave up, and since when the oldest has waited.
+type OutboxReport struct {
+	Pending       int     `json:"pending"`
+	Failed        int     `json:"failed"`
+	OldestPending *string `json:"oldest_pending"` // RFC 3339, null when nothing is pending
+}
+
+// handleHealthz answers as long as the process serves HTTP: it is the liveness
+// probe, and restarting us will not fix a store or a WeChat problem.
+func (s *server) handleHealthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": ReadyOK})
+}
+
+// handleReadyz reports whether we can accept webhooks, and how the rest of the
+// pipeline is doing.
+//
+// Only a failing store makes it 503: that is the one case where an accepted
+// webhook could not be kept, so a load balancer should send traffic elsewhere.
+// A WeChat session that is logged out, waiting for a QR scan or banned is
+// "degraded" with 200: webhooks are still accepted and durably queued, and will
+// be sent after the next login (the DESIGN promise). Answering 503 there would
+// make load balancers and senders drop or retry alerts that we could have kept,
+// and would turn a chat outage into an intake outage. The wechat field and the
+// outbox backlog tell the operator what is wrong.
+func (s *server) handleReadyz(c *gin.Context) {
+	resp := ReadyResponse{Status: ReadyOK, Store: "ok", WeChat: "unknown"}
+	if s.state != nil {
+		resp.WeChat = string(s.state())
+		if resp.WeChat != string(qunzhu.StateOnline) {
+			resp.Status = ReadyDegraded
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+	defer cancel()
+	stats, err := s.storeStats(ctx)
+	if err != nil {
+		s.logger.Error("webhook: readiness check: store failed", slog.String("error", err.Error()))
+		resp.Status, resp.Store = ReadyUnavailable, "error"
+		c.JSON(http.StatusServiceUnavailable, resp)
+		return
+	}
+	resp.Outbox = &OutboxReport{Pending: stats.Pending, Failed: stats.Failed}
+	if !stats.OldestPending.IsZero() {
+		t := stats.OldestPending.Format(time.RFC3339)
+		resp.Outbox.OldestPending = &t
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
+// storeStats pings the store and reads the outbox counts; either failing means
+// the store cannot be relied on.
+func (s *server) storeStats(ctx context.Context) (qunzhu.OutboxStats, error) {
+	if err := s.store.Ping(ctx); err != nil {
+		return qunzhu.OutboxStats{}, err
+	}
+	return s.store.OutboxStats(ctx)
+}
