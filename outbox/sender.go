@@ -1,0 +1,294 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+// Config tunes the sender. Zero values get the defaults noted on each field.
+type Config struct {
+	Limits Limits
+	// ThrottleBackoff is the first pause after the platform says 1205 (5 min);
+	// it doubles on each further 1205 up to ThrottleBackoffMax (1 h).
+	ThrottleBackoff    time.Duration
+	ThrottleBackoffMax time.Duration
+	// RetryBase and RetryMax bound the exponential backoff after other send
+	// errors (2 s … 5 min). A message is never dropped for a transient error.
+	RetryBase time.Duration
+	RetryMax  time.Duration
+	// MaxAttempts marks a message failed after this many counted attempts (0:
+	// never; only permanent errors fail a message).
+	MaxAttempts int
+	// Poll is how often the sender looks at the store and the session when
+	// nothing woke it (1 s).
+	Poll time.Duration
+	// SendTimeout bounds one platform call, also during shutdown (30 s).
+	SendTimeout time.Duration
+	// Batch is how many due messages are read at once (32).
+	Batch int
+}
+
+func (c *Config) setDefaults() {
+	if c.ThrottleBackoff <= 0 {
+		c.ThrottleBackoff = 5 * time.Minute
+	}
+	if c.ThrottleBackoffMax <= 0 {
+		c.ThrottleBackoffMax = time.Hour
+	}
+	if c.RetryBase <= 0 {
+		c.RetryBase = 2 * time.Second
+	}
+	if c.RetryMax <= 0 {
+		c.RetryMax = 5 * time.Minute
+	}
+	if c.Poll <= 0 {
+		c.Poll = time.Second
+	}
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = 30 * time.Second
+	}
+	if c.Batch <= 0 {
+		c.Batch = 32
+	}
+}
+
+// Sender is the only caller of Messenger.Send. It drains the outbox in priority
+// order, asks the governor before each send, and turns every failure into a
+// later retry, so an accepted message is delivered at least once.
+type Sender struct {
+	store     qunzhu.Outbox
+	messenger qunzhu.Messenger
+	gov       governor
+	clock     qunzhu.Clock
+	log       *slog.Logger
+	cfg       Config
+
+	mu             sync.Mutex
+	throttledUntil time.Time
+	throttleWait   time.Duration
+	sent           int64
+}
+
+// NewSender wires a sender. clock may be nil (system clock), logger nil (discard).
+func NewSender(store qunzhu.Outbox, m qunzhu.Messenger, limiter qunzhu.Limiter, clock qunzhu.Clock, logger *slog.Logger, cfg Config) *Sender {
+	cfg.setDefaults()
+	if clock == nil {
+		clock = qunzhu.SystemClock{}
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Sender{
+		store: store, messenger: m, clock: clock, log: logger, cfg: cfg,
+		gov: governor{limiter: limiter, limits: cfg.Limits},
+	}
+}
+
+// ThrottledUntil is when the sender resumes after a 1205, zero if not throttled.
+func (s *Sender) ThrottledUntil() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.throttledUntil
+}
+
+// Sent is how many messages this sender delivered since start.
+func (s *Sender) Sent() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sent
+}
+
+// Run drains the outbox until ctx ends. A send in flight when ctx ends is
+// finished and recorded before Run returns.
+func (s *Sender) Run(ctx context.Context) error {
+	n, err := s.store.RecoverSending(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Warn("outbox: retrying messages left in sending by an earlier stop", "count", n)
+	}
+	for {
+		wait, err := s.step(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("outbox: step failed", "err", err)
+			wait = s.cfg.Poll
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if wait > 0 {
+			s.sleep(ctx, wait)
+		}
+	}
+}
+
+// sleep waits for d, an enqueue, or the end of ctx, whichever comes first.
+func (s *Sender) sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-s.store.Enqueued():
+	}
+}
+
+// step sends at most one message and says how long to wait before the next step.
+func (s *Sender) step(ctx context.Context) (time.Duration, error) {
+	if st := s.messenger.State(); st != qunzhu.StateOnline {
+		return s.cfg.Poll, nil
+	}
+	now := s.clock.Now()
+	if until := s.ThrottledUntil(); now.Before(until) {
+		return min(until.Sub(now), s.cfg.Poll*10), nil
+	}
+	due, err := s.store.Due(ctx, now, s.cfg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	if len(due) == 0 {
+		return s.idleWait(ctx, now)
+	}
+	wait := s.cfg.Poll
+	for _, m := range due {
+		ok, gwait, err := s.gov.allowGroup(ctx, m.GroupID)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			wait = min(wait, gwait)
+			continue // this group is at its limit; a message for another may go
+		}
+		if err := s.waitAccount(ctx); err != nil {
+			return 0, nil // ctx ended while waiting; nothing was marked
+		}
+		s.deliver(ctx, m)
+		return s.jitter(), nil
+	}
+	return wait, nil
+}
+
+// idleWait is how long to sleep when nothing is due: until the next not-before,
+// capped by the poll interval; an enqueue wakes the sender earlier.
+func (s *Sender) idleWait(ctx context.Context, now time.Time) (time.Duration, error) {
+	next, ok, err := s.store.NextDue(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return s.cfg.Poll, nil
+	}
+	return max(min(next.Sub(now), s.cfg.Poll), time.Millisecond), nil
+}
+
+// waitAccount blocks until the account's pace allows one more message.
+func (s *Sender) waitAccount(ctx context.Context) error {
+	for {
+		ok, wait, err := s.gov.allowAccount(ctx)
+		if err != nil {
+			s.log.Warn("outbox: limiter unavailable, waiting", "err", err)
+		}
+		if ok {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Sender) jitter() time.Duration {
+	if s.cfg.Limits.Jitter <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(s.cfg.Limits.Jitter)))
+}
+
+// deliver sends one message and records the outcome. It uses a context that
+// survives ctx's cancellation so that shutdown finishes the send in flight.
+func (s *Sender) deliver(ctx context.Context, m *qunzhu.OutMessage) {
+	bg := context.WithoutCancel(ctx)
+	if err := s.store.MarkSending(bg, m.ID); err != nil {
+		s.log.Error("outbox: mark sending", "id", m.ID, "err", err)
+		return
+	}
+	sendCtx, cancel := context.WithTimeout(bg, s.cfg.SendTimeout)
+	err := s.messenger.Send(sendCtx, m)
+	cancel()
+	if err == nil {
+		if err := s.store.MarkSent(bg, m.ID); err != nil {
+			s.log.Error("outbox: mark sent", "id", m.ID, "err", err)
+		}
+		s.mu.Lock()
+		s.sent++
+		s.throttleWait = 0
+		s.mu.Unlock()
+		return
+	}
+	s.recordFailure(bg, m, err)
+}
+
+// recordFailure decides, from the kind of error, when m is tried again.
+func (s *Sender) recordFailure(ctx context.Context, m *qunzhu.OutMessage, err error) {
+	now := s.clock.Now()
+	var retryErr error
+	switch {
+	case errors.Is(err, qunzhu.ErrOffline):
+		// Not an attempt: the message waits for the next login.
+		s.log.Info("outbox: session offline, message waits", "id", m.ID, "group_id", m.GroupID)
+		retryErr = s.store.MarkRetry(ctx, m.ID, now, err.Error(), false)
+	case errors.Is(err, qunzhu.ErrThrottled):
+		until := s.throttle(now)
+		s.log.Warn("outbox: platform throttled the account, backing off", "id", m.ID, "until", until)
+		retryErr = s.store.MarkRetry(ctx, m.ID, until, err.Error(), false)
+	case qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND:
+		s.log.Error("outbox: message cannot be delivered", "id", m.ID, "group_id", m.GroupID, "err", err)
+		retryErr = s.store.MarkFailed(ctx, m.ID, err.Error())
+	default:
+		attempts := m.Attempts + 1
+		if s.cfg.MaxAttempts > 0 && attempts >= s.cfg.MaxAttempts {
+			s.log.Error("outbox: giving up after attempts", "id", m.ID, "attempts", attempts, "err", err)
+			retryErr = s.store.MarkFailed(ctx, m.ID, err.Error())
+			break
+		}
+		next := now.Add(backoff(s.cfg.RetryBase, s.cfg.RetryMax, attempts))
+		s.log.Warn("outbox: send failed, will retry", "id", m.ID, "group_id", m.GroupID, "attempt", attempts, "next", next, "err", err)
+		retryErr = s.store.MarkRetry(ctx, m.ID, next, err.Error(), true)
+	}
+	if retryErr != nil {
+		s.log.Error("outbox: record failure", "id", m.ID, "err", retryErr)
+	}
+}
+
+// throttle starts or doubles the 1205 back-off and returns when sending resumes.
+func (s *Sender) throttle(now time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.throttleWait == 0 {
+		s.throttleWait = s.cfg.ThrottleBackoff
+	} else {
+		s.throttleWait = min(s.throttleWait*2, s.cfg.ThrottleBackoffMax)
+	}
+	s.throttledUntil = now.Add(s.throttleWait)
+	return s.throttledUntil
+}
+
+// backoff is base·2^(attempt-1), capped at max.
+func backoff(base, max time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	return min(d, max)
+}
