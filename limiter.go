@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// Limit is a rate: Rate events per Period with bursts of up to Burst. It is the
-// generic cell rate algorithm's parameters, as redis_rate uses them.
+// Limit is a rate: Rate events per Period with bursts of up to Burst (below 1
+// counts as 1). It is the generic cell rate algorithm's parameters, as
+// redis_rate uses them. A zero limit allows everything.
 type Limit struct {
 	Rate   int
 	Period time.Duration
@@ -24,7 +25,8 @@ func (l Limit) Interval() time.Duration {
 	return l.Period / time.Duration(l.Rate)
 }
 
-// LimitResult is the answer to one Allow call.
+// LimitResult is the answer to one Allow call. RetryAfter is 0 when allowed;
+// Remaining is rounded down (math.MaxInt for a zero limit).
 type LimitResult struct {
 	Allowed    bool
 	Remaining  int           // events still allowed right now
@@ -34,7 +36,8 @@ type LimitResult struct {
 // Limiter is the governor's memory: it decides whether one more event under key
 // fits in limit. Implementations: ratelimit.Redis (shared by every replica) and
 // ratelimit.Local (in-process), with the same semantics, and ratelimit.Fallback
-// that uses Redis while it answers and the local one otherwise.
+// that uses Redis while it answers and the local one otherwise. Errors mean an
+// infrastructure failure (Fallback never returns one), never "denied".
 type Limiter interface {
 	Allow(ctx context.Context, key string, limit Limit) (LimitResult, error)
 }
