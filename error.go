@@ -51,12 +51,12 @@ func ErrorCode(err error) string {
 }
 
 // ErrorMessage returns the user-facing message of an application error, or a
-// generic one for any other error so internals never leak to users.
+// generic one for internal and any other errors so internals never leak to users.
 func ErrorMessage(err error) string {
 	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
+	} else if errors.As(err, &e) && e.Code != EINTERNAL {
 		return e.Message
 	}
 	return "系统内部错误，请稍后再试。"

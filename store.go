@@ -52,6 +52,7 @@ type Tx interface {
 	SetSessionKeys(groupID int64, keys map[int64]Identity) error
 
 	// One-time bind codes.
+	// CreateBindCode stores a code, replacing the member's previous one.
 	CreateBindCode(c *BindCode) error
 	// TakeBindCode returns and deletes a code; ENOTFOUND if unknown or expired.
 	TakeBindCode(code string) (*BindCode, error)

@@ -1,0 +1,273 @@
+// Package commands turns slash commands typed in a WeChat group into changes in
+// the store and replies in the outbox. It holds the pure parser, an explicit
+// router (no init(), no global registry: every command is registered by a call
+// someone can read) and the built-in commands: /帮助, /ping, /成员 and /认证.
+package commands
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+// Spec declares one command: its names, who may run it, one-line help and one
+// example. Everything /帮助 shows comes from here, so a command cannot exist
+// without saying who it is for and how to type it.
+type Spec struct {
+	// Name is the Chinese name without the slash, e.g. "帮助". A subcommand is
+	// written with a space, "成员 添加", and gets its own role, help and handler.
+	Name    string
+	Aliases []string    // e.g. "help"; same form as Name
+	MinRole qunzhu.Role // "" = anyone in a registered group, bound or not
+	Summary string      // Chinese one-liner for /帮助
+	Example string      // e.g. "/成员 添加 张三 单位=市城管委"
+	Handle  HandlerFunc
+}
+
+// Request is what a handler sees: the transaction its changes and its reply
+// share. Cmd.Name is the spec's canonical name and Args/Rest start after a
+// subcommand word, so handlers never look at how the user spelled the command.
+type Request struct {
+	Ctx    context.Context
+	Tx     qunzhu.Tx
+	In     *qunzhu.Inbound
+	Cmd    Command
+	Now    time.Time // the transaction's time (the store's clock)
+	Router *Router
+}
+
+// Member returns the bound member who sent the command, or nil for a guest:
+// the only identity a handler may base a permission on.
+func (r *Request) Member() *qunzhu.Member { return boundMember(r.In) }
+
+// HandlerFunc runs one command. The reply is committed with the handler's
+// changes; "" means no reply. Returning an *qunzhu.Error rolls everything back
+// and shows its Message to the user; any other error is logged and the user is
+// told that something went wrong inside.
+type HandlerFunc func(r *Request) (reply string, err error)
+
+// Config holds what the router needs besides the store. The zero value works.
+type Config struct {
+	BotNames    []string      // names the bot is shown under, for "@群主助手 /ping"
+	BindCodeTTL time.Duration // how long a /认证 code works; default 2h
+	Logger      *slog.Logger  // default slog.Default()
+	Random      io.Reader     // source for bind codes; default crypto/rand
+}
+
+// DefaultBindCodeTTL is long enough for a colleague to see the message and
+// short enough that a code seen by the whole group is not useful for long.
+const DefaultBindCodeTTL = 2 * time.Hour
+
+// Router answers slash commands. It is safe for concurrent use; Register is
+// meant for wiring time, before messages flow.
+type Router struct {
+	store qunzhu.Store
+	cfg   Config
+
+	mu    sync.RWMutex
+	specs []*Spec          // in registration order, which is the order of /帮助
+	index map[string]*Spec // normalised name or alias → spec
+}
+
+// NewRouter returns a router with the built-in commands registered (see
+// routes.go). Features add theirs with Register from the wiring in cmd.
+func NewRouter(store qunzhu.Store, cfg Config) *Router {
+	if cfg.BindCodeTTL <= 0 {
+		cfg.BindCodeTTL = DefaultBindCodeTTL
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Random == nil {
+		cfg.Random = rand.Reader
+	}
+	r := &Router{store: store, cfg: cfg, index: map[string]*Spec{}}
+	registerBuiltins(r)
+	return r
+}
+
+// Register adds a command. A missing name or handler, an unknown role or a name
+// taken twice is a programming error and panics, like http.ServeMux does, so
+// it shows at start-up rather than as a silently unreachable command.
+func (r *Router) Register(s Spec) {
+	s.Name = normName(s.Name)
+	if s.Name == "" || s.Handle == nil {
+		panic(fmt.Sprintf("commands: Register(%q) needs a name and a handler", s.Name))
+	}
+	if s.MinRole != "" && !s.MinRole.Valid() {
+		panic(fmt.Sprintf("commands: /%s has unknown MinRole %q", s.Name, s.MinRole))
+	}
+	aliases := make([]string, 0, len(s.Aliases))
+	for _, a := range s.Aliases {
+		if a = normName(a); a != "" {
+			aliases = append(aliases, a)
+		}
+	}
+	s.Aliases = aliases
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range append([]string{s.Name}, aliases...) {
+		if old, ok := r.index[k]; ok {
+			panic(fmt.Sprintf("commands: /%s of %q is already taken by %q", k, s.Name, old.Name))
+		}
+	}
+	spec := &s
+	r.specs = append(r.specs, spec)
+	for _, k := range append([]string{s.Name}, aliases...) {
+		r.index[k] = spec
+	}
+}
+
+// Specs returns the registered commands in registration order, for /帮助 and
+// for documentation generated from the code.
+func (r *Router) Specs() []Spec {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]Spec, len(r.specs))
+	for i, s := range r.specs {
+		out[i] = *s
+	}
+	return out
+}
+
+// errDuplicate rolls back a handler whose reply was already enqueued for the
+// same inbound message: the platform delivered it twice.
+var errDuplicate = errors.New("commands: message already answered")
+
+// Handle answers one inbound group message. Chatter is ignored without
+// touching the store. A command's changes and its reply commit in one
+// transaction; a refused or failed command changes nothing and gets a short
+// Chinese reply. Handle returns an error only when not even that reply could be
+// written, so the caller may retry the message.
+func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
+	if in == nil || in.IsImage || in.GroupID == 0 {
+		return nil // images are not commands; unregistered groups get no answers
+	}
+	cmd, ok := Parse(in.Text, r.cfg.BotNames...)
+	if !ok {
+		return nil
+	}
+	spec, cmd := r.resolve(cmd)
+	// Never log the text or the args: they may hold a bind code.
+	log := r.cfg.Logger.With(slog.Int64("group", in.GroupID),
+		slog.String("command", cmd.Name), slog.String("msg_id", in.ID))
+	if spec == nil {
+		return r.replyError(ctx, in, qunzhu.Errorf(qunzhu.ENOTFOUND,
+			"未知命令「/%s」。发送 /帮助 查看可用命令。", cmd.Name), log)
+	}
+	if err := authorize(in, spec); err != nil {
+		return r.replyError(ctx, in, err, log)
+	}
+
+	err := r.store.Update(ctx, func(tx qunzhu.Tx) error {
+		req := &Request{Ctx: ctx, Tx: tx, In: in, Cmd: cmd, Now: tx.Now(), Router: r}
+		reply, err := run(spec, req)
+		if err != nil || reply == "" {
+			return err
+		}
+		dup, err := tx.Enqueue(replyMessage(in, reply, req.Now))
+		if err == nil && dup {
+			return errDuplicate
+		}
+		return err
+	})
+	switch {
+	case err == nil:
+		log.Debug("command handled")
+		return nil
+	case errors.Is(err, errDuplicate):
+		log.Info("command already answered, changes rolled back")
+		return nil
+	}
+	return r.replyError(ctx, in, err, log)
+}
+
+// run calls the handler, turning a panic into an internal error (logged with
+// its stack) so one faulty command cannot take the bot down with it.
+func run(spec *Spec, req *Request) (reply string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in /%s: %v\n%s", spec.Name, p, debug.Stack())
+		}
+	}()
+	return spec.Handle(req)
+}
+
+// replyError tells the sender why their command did nothing. An *qunzhu.Error's
+// message is meant for them; anything else is logged and hidden behind a
+// generic sentence, so internals never reach a group.
+func (r *Router) replyError(ctx context.Context, in *qunzhu.Inbound, cause error, log *slog.Logger) error {
+	text := "系统内部错误，请稍后再试。"
+	var e *qunzhu.Error
+	if errors.As(cause, &e) && e.Code != qunzhu.EINTERNAL {
+		text = e.Message
+		log.Debug("command refused", slog.String("code", e.Code))
+	} else {
+		log.Error("command failed", slog.Any("err", cause))
+	}
+	err := r.store.Update(ctx, func(tx qunzhu.Tx) error {
+		_, err := tx.Enqueue(replyMessage(in, text, tx.Now()))
+		return err
+	})
+	if err != nil {
+		log.Error("cannot enqueue reply", slog.Any("err", err))
+		return fmt.Errorf("commands: reply in group %d: %w", in.GroupID, err)
+	}
+	return nil
+}
+
+// replyMessage is the outbox row answering in: addressed to the sender, and
+// deduplicated by the platform message id so a redelivered message is
+// answered once.
+func replyMessage(in *qunzhu.Inbound, text string, now time.Time) *qunzhu.OutMessage {
+	m := &qunzhu.OutMessage{
+		GroupID:   in.GroupID,
+		Kind:      qunzhu.KindReply,
+		Priority:  qunzhu.KindReply.DefaultPriority(),
+		Text:      Mention(senderName(in)) + text,
+		NotBefore: now,
+	}
+	if in.ID != "" {
+		m.DedupKey = "reply:" + in.ID
+	}
+	return m
+}
+
+// Mention writes "@name" the way WeChat clients do (followed by U+2005). The
+// web protocol cannot send a real mention, so this is visible text that may not
+// notify; it is still the convention people read as "this is for you".
+func Mention(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "@" + name + "\u2005"
+}
+
+// senderName is the name the group shows for the sender, which is what a
+// mention must match; the registered name is the fallback.
+func senderName(in *qunzhu.Inbound) string {
+	if n := in.Sender.Name(); n != "" {
+		return n
+	}
+	if in.Member != nil {
+		return in.Member.Name
+	}
+	return ""
+}
+
+// normName writes a command name or alias the way Parse produces names:
+// without a slash, folded, lower-case, single spaces.
+func normName(s string) string {
+	s = strings.TrimLeft(trimSpace(s), "/／")
+	return strings.ToLower(strings.Join(strings.Fields(foldString(s)), " "))
+}

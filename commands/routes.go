@@ -1,0 +1,53 @@
+package commands
+
+import "github.com/qunzhu/qunzhu"
+
+// registerBuiltins lists every built-in command in one place, in the order
+// /帮助 shows them. Features outside this package register theirs with
+// Router.Register from the wiring, the same way.
+func registerBuiltins(r *Router) {
+	r.Register(Spec{
+		Name:    "帮助",
+		Aliases: []string{"help", "?", "菜单"},
+		Summary: "查看你可以使用的命令；带上命令名查看详细用法",
+		Example: "/帮助 成员 添加",
+		Handle:  handleHelp,
+	})
+	r.Register(Spec{
+		Name:    "ping",
+		Summary: "检查机器人是否在线，在线会回复 pong",
+		Example: "/ping",
+		Handle:  handlePing,
+	})
+	r.Register(Spec{
+		Name:    "认证",
+		Aliases: []string{"bind"},
+		Summary: "用群主或管理员给你的认证码认证身份",
+		Example: "/认证 482913",
+		Handle:  handleBind,
+	})
+	r.Register(Spec{
+		Name:    "成员",
+		Aliases: []string{"成员 列表"},
+		MinRole: qunzhu.RoleMember,
+		Summary: "按单位列出本群登记的成员、角色和是否已认证",
+		Example: "/成员 列表",
+		Handle:  handleMemberList,
+	})
+	r.Register(Spec{
+		Name:    "成员 添加",
+		Aliases: []string{"成员 新增", "成员 登记"},
+		MinRole: qunzhu.RoleAdmin,
+		Summary: "登记一位成员并生成认证码（登记管理员只能由群主操作）",
+		Example: "/成员 添加 张三 单位=市城管委",
+		Handle:  handleMemberAdd,
+	})
+	r.Register(Spec{
+		Name:    "成员 认证码",
+		Aliases: []string{"成员 重发"},
+		MinRole: qunzhu.RoleAdmin,
+		Summary: "给已登记的成员重新生成认证码（过期或换了微信号时用）",
+		Example: "/成员 认证码 张三",
+		Handle:  handleMemberCode,
+	})
+}
