@@ -1,0 +1,127 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/eatmoreapple/openwechat"
+	"github.com/qunzhu/qunzhu"
+)
+
+// maxImage bounds a downloaded picture; WeChat images are far smaller.
+const maxImage = 20 << 20
+
+// mentionRE finds "@name" followed by U+2005, WeChat's mention separator.
+var mentionRE = regexp.MustCompile(`@([^@\s\x{2005}]+)\x{2005}`)
+
+// convert turns a group message from a registered group into an Inbound, with our
+// group id and the sender's bound member if any. Everything else is dropped:
+// private chats, system notices, the bot's own messages, unregistered groups.
+func (b *Bot) convert(ctx context.Context, msg *openwechat.Message) (*qunzhu.Inbound, bool) {
+	if !msg.IsSendByGroup() {
+		return nil, false
+	}
+	b.mu.Lock()
+	sess := b.sess
+	b.mu.Unlock()
+	if sess == nil {
+		return nil, false
+	}
+	groupID, ok := sess.byUser[msg.FromUserName]
+	if !ok {
+		return nil, false // not a registered group
+	}
+	if msg.IsSystem() {
+		if m := renameRE.FindStringSubmatch(msg.Content); m != nil {
+			b.renameGroup(ctx, groupID, m[1])
+		}
+		return nil, false
+	}
+	if msg.IsSendBySelf() || !(msg.IsText() || msg.IsPicture()) {
+		return nil, false
+	}
+	sender, err := msg.SenderInGroup()
+	if err != nil {
+		b.log.Warn("cannot resolve the sender of a group message", "group_id", groupID, "err", err)
+		return nil, false
+	}
+	in := &qunzhu.Inbound{
+		ID:      msg.MsgId,
+		GroupID: groupID,
+		Sender:  identityOf(sender),
+		At:      time.Unix(msg.CreateTime, 0),
+		AtBot:   msg.IsAt(),
+	}
+	if msg.IsPicture() {
+		in.IsImage = true
+		in.Image = func(context.Context) ([]byte, error) { return download(msg) }
+	} else {
+		in.Text = msg.Content
+		for _, m := range mentionRE.FindAllStringSubmatch(in.Text, -1) {
+			in.Mentions = append(in.Mentions, m[1])
+		}
+	}
+	if err := b.store.Update(ctx, func(tx qunzhu.Tx) error {
+		g, err := tx.GroupByID(groupID)
+		if err != nil {
+			return err
+		}
+		in.GroupName = g.Name
+		m, err := tx.MemberBySession(groupID, in.Sender.SessionKey)
+		if qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		in.Member = m
+		return nil
+	}); err != nil {
+		b.log.Error("load sender of group message", "group_id", groupID, "err", err)
+		return nil, false
+	}
+	return in, true
+}
+
+// renameRE reads WeChat's notice of a group rename: 「某某」修改群名为“新群名”.
+var renameRE = regexp.MustCompile(`修改群名为[“"](.+)[”"]`)
+
+// renameGroup records a rename seen in the group, so the next login finds the
+// group under its new name.
+func (b *Bot) renameGroup(ctx context.Context, groupID int64, name string) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return
+	}
+	err := b.store.Update(ctx, func(tx qunzhu.Tx) error {
+		g, err := tx.GroupByID(groupID)
+		if err != nil || g.Name == name {
+			return err
+		}
+		b.log.Info("group renamed in WeChat; stored name updated", "group_id", groupID, "from", g.Name, "to", name)
+		return tx.RenameGroup(groupID, name)
+	})
+	if err != nil {
+		b.log.Error("record group rename", "group_id", groupID, "err", err)
+	}
+}
+
+// download fetches the picture of an image message.
+func download(msg *openwechat.Message) ([]byte, error) {
+	resp, err := msg.GetPicture()
+	if err != nil {
+		return nil, fmt.Errorf("get picture: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxImage+1))
+	if err != nil {
+		return nil, fmt.Errorf("read picture: %w", err)
+	}
+	if len(b) > maxImage {
+		return nil, fmt.Errorf("picture larger than %d bytes", maxImage)
+	}
+	return b, nil
+}
