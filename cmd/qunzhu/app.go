@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/qunzhu/qunzhu"
+	"github.com/qunzhu/qunzhu/bot"
+	"github.com/qunzhu/qunzhu/commands"
+	"github.com/qunzhu/qunzhu/outbox"
+	"github.com/qunzhu/qunzhu/ratelimit"
+	"github.com/qunzhu/qunzhu/sqlite"
+	"github.com/qunzhu/qunzhu/webhook"
+)
+
+// app is one running qunzhu: store, limiter, bot, sender and HTTP server.
+type app struct {
+	cfg     *Config
+	log     *slog.Logger
+	store   *sqlite.Store
+	limiter qunzhu.Limiter
+	closeRL func() error
+	bot     *bot.Bot
+	sender  *outbox.Sender
+	router  *commands.Router
+	httpLn  net.Listener
+	http    *http.Server
+}
+
+// appOptions are what differs between serve and demo.
+type appOptions struct {
+	transport http.RoundTripper // emulator redirect for demo
+	qrWriter  io.Writer         // where to draw the login QR code
+	sources   []webhook.Source  // extra webhook sources (demo)
+}
+
+// newLogger builds the process logger at the configured level.
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	lv, err := parseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv})), nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var lv slog.Level
+	if s == "" {
+		return slog.LevelInfo, nil
+	}
+	if err := lv.UnmarshalText([]byte(strings.ToUpper(s))); err != nil {
+		return 0, fmt.Errorf("%q is not debug, info, warn or error", s)
+	}
+	return lv, nil
+}
+
+// limits turns the configured limits into the governor's, over the defaults.
+func (c *Config) limits() (outbox.Limits, error) {
+	l := outbox.DefaultLimits()
+	for _, x := range []struct {
+		s   string
+		dst *qunzhu.Limit
+	}{{c.Limits.Account, &l.Account}, {c.Limits.Daily, &l.Daily}, {c.Limits.Group, &l.Group}} {
+		if x.s == "" {
+			continue
+		}
+		v, err := parseLimit(x.s)
+		if err != nil {
+			return l, err
+		}
+		*x.dst = v
+	}
+	if c.Limits.Jitter != nil {
+		l.Jitter = time.Duration(*c.Limits.Jitter)
+	}
+	return l, l.Validate()
+}
+
+// bootstrap lists, per group, the configured owners and admins to bind by
+// display name at the first login.
+func (c *Config) bootstrap() map[string][]string {
+	out := map[string][]string{}
+	for _, g := range c.Groups {
+		for _, m := range g.Members {
+			if r, _ := qunzhu.ParseRole(m.Role); r.AtLeast(qunzhu.RoleAdmin) {
+				out[g.Name] = append(out[g.Name], m.Name)
+			}
+		}
+	}
+	return out
+}
+
+// startApp opens the store, registers the configured groups and wires every part.
+// Nothing runs until app.run.
+func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions) (*app, error) {
+	limits, err := cfg.limits()
+	if err != nil {
+		return nil, fmt.Errorf("limits: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "qunzhu.db"), nil)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	a := &app{cfg: cfg, log: log, store: store}
+	if err := registerGroups(ctx, store, cfg.Groups); err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.limiter, a.closeRL, err = ratelimit.NewFromURL(ctx, cfg.RedisURL, log)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("limiter: %w", err)
+	}
+	ttl := time.Duration(cfg.BindCodeTTL)
+	a.router = commands.NewRouter(store, commands.Config{BotNames: cfg.BotNames, BindCodeTTL: ttl, Logger: log})
+	a.bot = bot.New(store, bot.Config{
+		DataDir:   cfg.DataDir,
+		Transport: opt.transport,
+		Handler: func(ctx context.Context, in *qunzhu.Inbound) {
+			if err := a.router.Handle(ctx, in); err != nil {
+				log.Error("handle group message", "group_id", in.GroupID, "err", err)
+			}
+		},
+		QRWriter:  opt.qrWriter,
+		Bootstrap: cfg.bootstrap(),
+		Logger:    log,
+	})
+	a.sender = outbox.NewSender(store, a.bot, a.limiter, nil, log.With("component", "outbox"), outbox.Config{Limits: limits})
+
+	sources := opt.sources
+	for _, s := range cfg.Sources {
+		sources = append(sources, webhook.Source{Name: s.Name, Secret: s.Secret, Groups: s.Groups})
+	}
+	a.http = &http.Server{
+		Handler: webhook.NewServer(webhook.Deps{
+			Store: store, Sources: sources, State: a.bot.State, Logger: log.With("component", "webhook"),
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+	}
+	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		a.closeRL()
+		store.Close()
+		return nil, fmt.Errorf("http listen %s: %w", cfg.HTTPAddr, err)
+	}
+	return a, nil
+}
+
+// registerGroups makes the configured groups and members exist; the config wins
+// for their unit and role.
+func registerGroups(ctx context.Context, store qunzhu.Store, groups []GroupConfig) error {
+	return store.Update(ctx, func(tx qunzhu.Tx) error {
+		for _, gc := range groups {
+			g, _, err := tx.EnsureGroup(gc.Name)
+			if err != nil {
+				return fmt.Errorf("register group %q: %w", gc.Name, err)
+			}
+			for _, mc := range gc.Members {
+				role, _ := qunzhu.ParseRole(mc.Role)
+				m, err := tx.MemberByName(g.ID, mc.Name)
+				switch {
+				case qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND:
+					err = tx.CreateMember(&qunzhu.Member{GroupID: g.ID, Name: mc.Name, Unit: mc.Unit, Role: role})
+				case err == nil && (m.Unit != mc.Unit || m.Role != role):
+					m.Unit, m.Role = mc.Unit, role
+					err = tx.UpdateMember(m)
+				}
+				if err != nil {
+					return fmt.Errorf("register member %q of %q: %w", mc.Name, gc.Name, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// run serves until ctx ends, then shuts down in order: stop taking webhooks,
+// let the sender finish the send in flight, log the bot out of its loop, close
+// the store.
+func (a *app) run(ctx context.Context) error {
+	ctx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBot()
+	var wg sync.WaitGroup
+	httpErr := make(chan error, 1)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if err := a.http.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			httpErr <- err
+		}
+	}()
+	senderDone := make(chan struct{})
+	go func() {
+		defer wg.Done()
+		defer close(senderDone)
+		if err := a.sender.Run(ctx); err != nil {
+			a.log.Error("outbox sender stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if err := a.bot.Run(botCtx); err != nil {
+			a.log.Error("bot stopped", "err", err)
+		}
+	}()
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-httpErr:
+	}
+	stopRun()
+	a.log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = a.http.Shutdown(shutCtx)
+	<-senderDone // the sender returns only after recording the send in flight
+	stopBot()
+	wg.Wait()
+	if a.closeRL != nil {
+		_ = a.closeRL()
+	}
+	if cerr := a.store.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// httpURL is the base URL of the HTTP server for people and tests.
+func (a *app) httpURL() string { return "http://" + a.httpLn.Addr().String() }

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qunzhu/qunzhu"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration: a YAML file with QUNZHU_* environment
+// overrides, validated once at start. It is passed down explicitly; there is no
+// global.
+type Config struct {
+	DataDir  string `yaml:"data_dir"`
+	HTTPAddr string `yaml:"http_addr"`
+	// RedisURL enables the shared limiter; empty uses the in-process one.
+	RedisURL string `yaml:"redis_url"`
+	LogLevel string `yaml:"log_level"`
+	// BotNames are the names people use to @-mention the bot.
+	BotNames    []string       `yaml:"bot_names"`
+	BindCodeTTL Duration       `yaml:"bind_code_ttl"`
+	Groups      []GroupConfig  `yaml:"groups"`
+	Sources     []SourceConfig `yaml:"webhook_sources"`
+	Limits      LimitsConfig   `yaml:"limits"`
+	// Emulator describes the built-in WeChat emulator's people; demo only.
+	Emulator *EmulatorConfig `yaml:"emulator"`
+}
+
+// EmulatorConfig lists who is in each emulated WeChat group, registered or not.
+type EmulatorConfig struct {
+	Self   string `yaml:"self"`
+	Groups []struct {
+		Name    string   `yaml:"name"`
+		Members []string `yaml:"members"`
+	} `yaml:"groups"`
+}
+
+// GroupConfig registers a group and its first members (owners and admins are
+// bound by display name at the first login).
+type GroupConfig struct {
+	Name    string         `yaml:"name"`
+	Members []MemberConfig `yaml:"members"`
+}
+
+// MemberConfig registers one member of a group.
+type MemberConfig struct {
+	Name string `yaml:"name"`
+	Unit string `yaml:"unit"`
+	Role string `yaml:"role"`
+}
+
+// SourceConfig is one system allowed to post webhooks. The secret comes from
+// Secret, SecretFile, or the environment variable QUNZHU_SOURCE_<NAME>_SECRET.
+type SourceConfig struct {
+	Name       string   `yaml:"name"`
+	Secret     string   `yaml:"secret"`
+	SecretFile string   `yaml:"secret_file"`
+	Groups     []string `yaml:"groups"`
+}
+
+// LimitsConfig overrides the governor's defaults; each limit is written
+// "rate/period" with an optional ",burst", e.g. "1/3s,2" or "20/1m,5".
+type LimitsConfig struct {
+	Account string `yaml:"account"`
+	Daily   string `yaml:"daily"`
+	Group   string `yaml:"group"`
+	// Jitter is nil when not set, so that 0 (no jitter) can be asked for.
+	Jitter *Duration `yaml:"jitter"`
+}
+
+// Duration reads "90s", "2h" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 90s or 2h", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// loadConfig reads the YAML file (if any) and applies environment overrides.
+func loadConfig(path string, data []byte, getenv func(string) string) (*Config, error) {
+	cfg := &Config{}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		data = b
+	}
+	if len(data) > 0 {
+		dec := yaml.NewDecoder(strings.NewReader(string(data)))
+		dec.KnownFields(true)
+		if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("config %s: %w", orDefault(path, "(built-in)"), err)
+		}
+	}
+	for env, dst := range map[string]*string{
+		"QUNZHU_DATA_DIR":       &cfg.DataDir,
+		"QUNZHU_HTTP_ADDR":      &cfg.HTTPAddr,
+		"QUNZHU_REDIS_URL":      &cfg.RedisURL,
+		"QUNZHU_LOG_LEVEL":      &cfg.LogLevel,
+		"QUNZHU_LIMITS_ACCOUNT": &cfg.Limits.Account,
+		"QUNZHU_LIMITS_DAILY":   &cfg.Limits.Daily,
+		"QUNZHU_LIMITS_GROUP":   &cfg.Limits.Group,
+	} {
+		if v := getenv(env); v != "" {
+			*dst = v
+		}
+	}
+	if v := getenv("QUNZHU_LIMITS_JITTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("QUNZHU_LIMITS_JITTER: %q is not a duration like 500ms", v)
+		}
+		j := Duration(d)
+		cfg.Limits.Jitter = &j
+	}
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
+		if s.Secret != "" && s.SecretFile != "" {
+			return nil, fmt.Errorf("webhook_sources[%s]: secret and secret_file are both set; use one", s.Name)
+		}
+		if v := getenv("QUNZHU_SOURCE_" + envName(s.Name) + "_SECRET"); v != "" {
+			s.Secret = v
+		}
+		if s.Secret == "" && s.SecretFile != "" {
+			b, err := os.ReadFile(s.SecretFile)
+			if err != nil {
+				return nil, fmt.Errorf("webhook_sources[%s].secret_file: %w", s.Name, err)
+			}
+			s.Secret = strings.TrimSpace(string(b))
+		}
+	}
+	return cfg, nil
+}
+
+func envName(s string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(s))
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// validate checks every setting and names the bad one.
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.LogLevel != "" {
+		if _, err := parseLevel(c.LogLevel); err != nil {
+			bad("log_level: %v", err)
+		}
+	}
+	if c.BindCodeTTL < 0 {
+		bad("bind_code_ttl: must be positive")
+	}
+	seen := map[string]bool{}
+	for i, g := range c.Groups {
+		if strings.TrimSpace(g.Name) == "" {
+			bad("groups[%d].name: empty", i)
+		}
+		if seen[g.Name] {
+			bad("groups[%d].name: %q is listed twice", i, g.Name)
+		}
+		seen[g.Name] = true
+		for j, m := range g.Members {
+			if strings.TrimSpace(m.Name) == "" {
+				bad("groups[%d].members[%d].name: empty", i, j)
+			}
+			if _, ok := qunzhu.ParseRole(m.Role); !ok {
+				bad("groups[%d].members[%d].role: %q is not owner, admin or member", i, j, m.Role)
+			}
+		}
+	}
+	names := map[string]bool{}
+	for i, s := range c.Sources {
+		if s.Name == "" {
+			bad("webhook_sources[%d].name: empty", i)
+		}
+		if names[s.Name] {
+			bad("webhook_sources[%d].name: %q is listed twice", i, s.Name)
+		}
+		names[s.Name] = true
+		if len(s.Secret) < 16 {
+			bad("webhook_sources[%s]: secret missing or shorter than 16 characters (set secret, secret_file or QUNZHU_SOURCE_%s_SECRET)", s.Name, envName(s.Name))
+		}
+	}
+	for name, v := range map[string]string{"limits.account": c.Limits.Account, "limits.daily": c.Limits.Daily, "limits.group": c.Limits.Group} {
+		if v == "" {
+			continue
+		}
+		if _, err := parseLimit(v); err != nil {
+			bad("%s: %v", name, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// parseLimit reads "rate/period[,burst]", e.g. "1/3s,2".
+func parseLimit(s string) (qunzhu.Limit, error) {
+	spec, burstS, hasBurst := strings.Cut(strings.ReplaceAll(s, " ", ""), ",")
+	rateS, periodS, ok := strings.Cut(spec, "/")
+	if !ok {
+		return qunzhu.Limit{}, fmt.Errorf("%q: want rate/period[,burst] like 1/3s,2", s)
+	}
+	rate, err := strconv.Atoi(rateS)
+	if err != nil || rate <= 0 {
+		return qunzhu.Limit{}, fmt.Errorf("%q: rate must be a positive integer", s)
+	}
+	period, err := time.ParseDuration(periodS)
+	if err != nil || period <= 0 {
+		return qunzhu.Limit{}, fmt.Errorf("%q: period must be a duration like 3s or 1m", s)
+	}
+	burst := 1
+	if hasBurst {
+		burst, err = strconv.Atoi(burstS)
+		if err != nil || burst <= 0 {
+			return qunzhu.Limit{}, fmt.Errorf("%q: burst must be a positive integer", s)
+		}
+	}
+	return qunzhu.Limit{Rate: rate, Period: period, Burst: burst}, nil
+}

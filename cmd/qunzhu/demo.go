@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/qunzhu/qunzhu/webhook"
+	"github.com/qunzhu/qunzhu/wxemu"
+)
+
+//go:embed demo.yaml
+var demoYAML []byte
+
+// demoSource is the webhook source that exists in demo mode.
+const demoSource = "demo"
+
+// runDemo runs the whole product on one machine with no WeChat account: the
+// built-in emulator with sample groups (scans confirmed automatically), SQLite
+// in a temporary or given directory, and the in-process limiter unless Redis is
+// configured.
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f, err := parseFlags("demo", args, stderr, true)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(f.config, demoYAML, getenv)
+	if err != nil {
+		return err
+	}
+	if f.data == "" && cfg.DataDir == "" {
+		dir, err := os.MkdirTemp("", "qunzhu-demo-")
+		if err != nil {
+			return err
+		}
+		f.data = dir
+	}
+	applyFlags(cfg, f, "127.0.0.1:8080", "")
+	if cfg.Emulator == nil {
+		return errors.New("demo: the configuration has no emulator section")
+	}
+	secret, generated := getenv("QUNZHU_DEMO_SECRET"), false
+	if secret == "" {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		secret, generated = hex.EncodeToString(b), true
+	}
+	if err := cfg.validate(); err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	log, err := newLogger(cfg.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+
+	emu := wxemu.New(emulatorConfig(cfg.Emulator, log))
+	emuLn, err := net.Listen("tcp", f.emu)
+	if err != nil {
+		return fmt.Errorf("emulator listen %s: %w", f.emu, err)
+	}
+	emuSrv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = emuSrv.Serve(emuLn) }()
+	emuURL := "http://" + emuLn.Addr().String()
+	defer func() {
+		emu.Close()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = emuSrv.Shutdown(shut)
+	}()
+
+	a, err := startApp(ctx, cfg, log, appOptions{
+		transport: wxemu.Transport(emuURL),
+		sources:   []webhook.Source{{Name: demoSource, Secret: secret}},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "qunzhu %s 演示已启动 / demo started\n", version)
+	fmt.Fprintf(stdout, "  微信模拟器 WeChat emulator: %s   (群 groups: %s/_emu/groups)\n", emuURL, emuURL)
+	fmt.Fprintf(stdout, "  Webhook 服务 server:        %s\n", a.httpURL())
+	fmt.Fprintf(stdout, "  数据目录 data dir:          %s\n", cfg.DataDir)
+	if generated {
+		fmt.Fprintf(stdout, "  webhook 来源 source %q 密钥 secret: %s   (固定它 / pin it with QUNZHU_DEMO_SECRET)\n", demoSource, secret)
+	} else {
+		fmt.Fprintf(stdout, "  webhook 来源 source %q 密钥 secret: from QUNZHU_DEMO_SECRET\n", demoSource)
+	}
+	return a.run(ctx)
+}
+
+// emulatorConfig turns the demo's emulator section into the emulator's config,
+// with every new login scanned and confirmed automatically.
+func emulatorConfig(c *EmulatorConfig, log *slog.Logger) wxemu.Config {
+	out := wxemu.Config{Self: wxemu.Person{Name: c.Self}, AutoConfirm: true, Logger: log.With("component", "wxemu")}
+	for _, g := range c.Groups {
+		gc := wxemu.GroupConfig{Name: g.Name}
+		for _, m := range g.Members {
+			gc.Members = append(gc.Members, wxemu.Person{Name: m})
+		}
+		out.Groups = append(out.Groups, gc)
+	}
+	return out
+}
