@@ -11,3 +11,13 @@ type Group struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// GroupTx is the part of a transaction that manages groups.
+type GroupTx interface {
+	CreateGroup(name string) (*Group, error) // ECONFLICT if the name is taken
+	EnsureGroup(name string) (g *Group, created bool, err error)
+	GroupByID(id int64) (*Group, error)
+	GroupByName(name string) (*Group, error)
+	Groups() ([]*Group, error)
+	RenameGroup(id int64, name string) error
+}

@@ -107,3 +107,27 @@ type BindCode struct {
 	MemberID  int64
 	ExpiresAt time.Time
 }
+
+// MemberTx is the part of a transaction that manages members and their binding.
+type MemberTx interface {
+	CreateMember(m *Member) error // sets ID; ECONFLICT if the name exists in the group
+	UpdateMember(m *Member) error // role, unit, name
+	MemberByID(id int64) (*Member, error)
+	MemberByName(groupID int64, name string) (*Member, error)
+	// MemberBySession finds the bound member behind a session key; only bound
+	// members match and "" never matches.
+	MemberBySession(groupID int64, sessionKey string) (*Member, error)
+	Members(groupID int64) ([]*Member, error)
+	// BindMember records that id is this member's WeChat identity from now on;
+	// ECONFLICT if the identity is bound to another member of the group.
+	BindMember(memberID int64, id Identity) error
+	// SetSessionKeys replaces the session keys of a group's bound members after a
+	// login: members absent from keys are left unmapped until seen again. Every
+	// key must name a bound member of groupID, else nothing changes.
+	SetSessionKeys(groupID int64, keys map[int64]Identity) error
+
+	// CreateBindCode stores a code, replacing the member's previous one.
+	CreateBindCode(c *BindCode) error
+	// TakeBindCode returns and deletes a code; ENOTFOUND if unknown or expired.
+	TakeBindCode(code string) (*BindCode, error)
+}

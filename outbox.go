@@ -85,3 +85,13 @@ type OutboxStats struct {
 	// OldestPending is the creation time of the oldest pending row, zero if none.
 	OldestPending time.Time
 }
+
+// OutboxTx is the part of a transaction that writes outgoing messages, so they
+// commit with the change that caused them.
+type OutboxTx interface {
+	// Enqueue writes m to the outbox and sets m.ID. With a DedupKey already
+	// present (in any status) it writes nothing, sets m.ID to the existing row
+	// and reports dup, even if the new message differs. GroupID, Kind and Text or
+	// Image are required.
+	Enqueue(m *OutMessage) (dup bool, err error)
+}

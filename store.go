@@ -21,47 +21,16 @@ type Store interface {
 	Close() error
 }
 
-// Tx is one transaction. Lookups of a missing row return an *Error with ENOTFOUND.
+// Tx is one transaction. Lookups of a missing row return an *Error with
+// ENOTFOUND. Each domain declares its part of Tx beside its types (GroupTx in
+// group.go, …) and adds one line here.
 type Tx interface {
 	// Now is the store clock's time, fixed for the transaction.
 	Now() time.Time
 
-	// Groups.
-	CreateGroup(name string) (*Group, error) // ECONFLICT if the name is taken
-	EnsureGroup(name string) (g *Group, created bool, err error)
-	GroupByID(id int64) (*Group, error)
-	GroupByName(name string) (*Group, error)
-	Groups() ([]*Group, error)
-	RenameGroup(id int64, name string) error
-
-	// Members.
-	CreateMember(m *Member) error // sets ID; ECONFLICT if the name exists in the group
-	UpdateMember(m *Member) error // role, unit, name
-	MemberByID(id int64) (*Member, error)
-	MemberByName(groupID int64, name string) (*Member, error)
-	// MemberBySession finds the bound member behind a session key; only bound
-	// members match and "" never matches.
-	MemberBySession(groupID int64, sessionKey string) (*Member, error)
-	Members(groupID int64) ([]*Member, error)
-	// BindMember records that id is this member's WeChat identity from now on;
-	// ECONFLICT if the identity is bound to another member of the group.
-	BindMember(memberID int64, id Identity) error
-	// SetSessionKeys replaces the session keys of a group's bound members after a
-	// login: members absent from keys are left unmapped until seen again. Every
-	// key must name a bound member of groupID, else nothing changes.
-	SetSessionKeys(groupID int64, keys map[int64]Identity) error
-
-	// One-time bind codes.
-	// CreateBindCode stores a code, replacing the member's previous one.
-	CreateBindCode(c *BindCode) error
-	// TakeBindCode returns and deletes a code; ENOTFOUND if unknown or expired.
-	TakeBindCode(code string) (*BindCode, error)
-
-	// Enqueue writes m to the outbox and sets m.ID. With a DedupKey already
-	// present (in any status) it writes nothing, sets m.ID to the existing row
-	// and reports dup, even if the new message differs. GroupID, Kind and Text or
-	// Image are required.
-	Enqueue(m *OutMessage) (dup bool, err error)
+	GroupTx
+	MemberTx
+	OutboxTx
 }
 
 // Outbox is the sender's side of the store.

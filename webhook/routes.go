@@ -23,6 +23,12 @@ func (s *server) routes(e *gin.Engine) {
 	api := e.Group("/api/v1")
 	api.POST("/messages", s.handleMessage)
 
+	// Demo only: move the domain clock forward (deadlines, reminders).
+	if s.demoClock != nil {
+		e.GET("/_demo/clock", s.handleDemoClock)
+		e.POST("/_demo/clock", s.handleDemoClock)
+	}
+
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.methodNotAllowed)
 }

@@ -116,6 +116,11 @@ type Deps struct {
 	// Clock decides the timestamp window; nil means the system clock.
 	Clock  qunzhu.Clock
 	Logger *slog.Logger // nil discards
+	// DemoClock, only in demo mode, exposes /_demo/clock so a person or a test
+	// can jump the domain clock to a deadline; OnClockAdvance runs after a jump
+	// (the scheduler ticks at once). Nil in production: the route does not exist.
+	DemoClock      *qunzhu.OffsetClock
+	OnClockAdvance func()
 }
 
 // server holds the dependencies the handlers share.
@@ -125,6 +130,9 @@ type server struct {
 	state   func() qunzhu.SessionState
 	clock   qunzhu.Clock
 	logger  *slog.Logger
+
+	demoClock      *qunzhu.OffsetClock
+	onClockAdvance func()
 }
 
 // NewServer returns the webhook HTTP handler: /healthz, /readyz and
@@ -143,6 +151,9 @@ func NewServer(d Deps) http.Handler {
 		state:   d.State,
 		clock:   d.Clock,
 		logger:  d.Logger,
+
+		demoClock:      d.DemoClock,
+		onClockAdvance: d.OnClockAdvance,
 	}
 	if s.clock == nil {
 		s.clock = qunzhu.SystemClock{}

@@ -19,6 +19,7 @@ import (
 	"github.com/qunzhu/qunzhu/commands"
 	"github.com/qunzhu/qunzhu/outbox"
 	"github.com/qunzhu/qunzhu/ratelimit"
+	"github.com/qunzhu/qunzhu/schedule"
 	"github.com/qunzhu/qunzhu/sqlite"
 	"github.com/qunzhu/qunzhu/webhook"
 )
@@ -33,6 +34,8 @@ type app struct {
 	bot     *bot.Bot
 	sender  *outbox.Sender
 	router  *commands.Router
+	runner  *schedule.Runner
+	clock   qunzhu.Clock
 	httpLn  net.Listener
 	http    *http.Server
 }
@@ -42,6 +45,9 @@ type appOptions struct {
 	transport http.RoundTripper // emulator redirect for demo
 	qrWriter  io.Writer         // where to draw the login QR code
 	sources   []webhook.Source  // extra webhook sources (demo)
+	// demoClock replaces the wall clock for the domain (deadlines, reminders)
+	// and exposes /_demo/clock; nil in production.
+	demoClock *qunzhu.OffsetClock
 }
 
 // newLogger builds the process logger at the configured level.
@@ -110,11 +116,15 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "qunzhu.db"), nil)
+	var clock qunzhu.Clock = qunzhu.SystemClock{}
+	if opt.demoClock != nil {
+		clock = opt.demoClock
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "qunzhu.db"), clock)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	a := &app{cfg: cfg, log: log, store: store}
+	a := &app{cfg: cfg, log: log, store: store, clock: clock}
 	if err := registerGroups(ctx, store, cfg.Groups); err != nil {
 		store.Close()
 		return nil, err
@@ -137,8 +147,10 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		QRWriter:  opt.qrWriter,
 		Bootstrap: cfg.bootstrap(),
 		Logger:    log,
+		Clock:     clock,
 	})
-	a.sender = outbox.NewSender(store, a.bot, a.limiter, nil, log.With("component", "outbox"), outbox.Config{Limits: limits})
+	a.sender = outbox.NewSender(store, a.bot, a.limiter, clock, log.With("component", "outbox"), outbox.Config{Limits: limits})
+	a.runner = schedule.NewRunner(clock, 0, log.With("component", "schedule"))
 
 	sources := opt.sources
 	for _, s := range cfg.Sources {
@@ -147,6 +159,7 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 	a.http = &http.Server{
 		Handler: webhook.NewServer(webhook.Deps{
 			Store: store, Sources: sources, State: a.bot.State, Logger: log.With("component", "webhook"),
+			DemoClock: opt.demoClock, OnClockAdvance: a.runner.Kick,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -199,7 +212,11 @@ func (a *app) run(ctx context.Context) error {
 	defer stopBot()
 	var wg sync.WaitGroup
 	httpErr := make(chan error, 1)
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		_ = a.runner.Run(ctx)
+	}()
 	go func() {
 		defer wg.Done()
 		if err := a.http.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/qunzhu/qunzhu"
 	"github.com/qunzhu/qunzhu/webhook"
 	"github.com/qunzhu/qunzhu/wxemu"
 )
@@ -82,6 +83,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	a, err := startApp(ctx, cfg, log, appOptions{
 		transport: wxemu.Transport(emuURL),
 		sources:   []webhook.Source{{Name: demoSource, Secret: secret}},
+		demoClock: &qunzhu.OffsetClock{},
 	})
 	if err != nil {
 		return err
@@ -90,6 +92,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fmt.Fprintf(stdout, "  微信模拟器 WeChat emulator: %s   (群 groups: %s/_emu/groups)\n", emuURL, emuURL)
 	fmt.Fprintf(stdout, "  Webhook 服务 server:        %s\n", a.httpURL())
 	fmt.Fprintf(stdout, "  数据目录 data dir:          %s\n", cfg.DataDir)
+	fmt.Fprintf(stdout, "  演示时钟 demo clock:        %s/_demo/clock   (POST {\"advance\":\"25h\"} 快进 / jump ahead)\n", a.httpURL())
 	if generated {
 		fmt.Fprintf(stdout, "  webhook 来源 source %q 密钥 secret: %s   (固定它 / pin it with QUNZHU_DEMO_SECRET)\n", demoSource, secret)
 	} else {
