@@ -65,6 +65,9 @@ type OutMessage struct {
 	Priority Priority
 	Text     string
 	Image    []byte // optional picture, sent after Text when both are set
+	// Ref tags the row with what it belongs to ("broadcast:12", "task:23"), so a
+	// feature can follow its messages' delivery; "" for none.
+	Ref string
 
 	NotBefore time.Time // not sent before this time
 	Attempts  int

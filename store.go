@@ -31,6 +31,7 @@ type Tx interface {
 	GroupTx
 	MemberTx
 	OutboxTx
+	AttachTx
 }
 
 // Outbox is the sender's side of the store.

@@ -61,6 +61,9 @@ type Config struct {
 	BindCodeTTL time.Duration // how long a /认证 code works; default 2h
 	Logger      *slog.Logger  // default slog.Default()
 	Random      io.Reader     // source for bind codes; default crypto/rand
+	// Location is where deadlines and report cycles are read and shown;
+	// default Asia/Shanghai.
+	Location *time.Location
 }
 
 // DefaultBindCodeTTL is long enough for a colleague to see the message and
@@ -73,9 +76,10 @@ type Router struct {
 	store qunzhu.Store
 	cfg   Config
 
-	mu    sync.RWMutex
-	specs []*Spec          // in registration order, which is the order of /帮助
-	index map[string]*Spec // normalised name or alias → spec
+	mu     sync.RWMutex
+	specs  []*Spec          // in registration order, which is the order of /帮助
+	index  map[string]*Spec // normalised name or alias → spec
+	attach map[string]AttachFunc
 }
 
 // NewRouter returns a router with the built-in commands registered (see
@@ -90,7 +94,10 @@ func NewRouter(store qunzhu.Store, cfg Config) *Router {
 	if cfg.Random == nil {
 		cfg.Random = rand.Reader
 	}
-	r := &Router{store: store, cfg: cfg, index: map[string]*Spec{}}
+	if cfg.Location == nil {
+		cfg.Location = ChinaTime()
+	}
+	r := &Router{store: store, cfg: cfg, index: map[string]*Spec{}, attach: map[string]AttachFunc{}}
 	registerBuiltins(r)
 	return r
 }
@@ -150,8 +157,11 @@ var errDuplicate = errors.New("commands: message already answered")
 // Chinese reply. Handle returns an error only when not even that reply could be
 // written, so the caller may retry the message.
 func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
-	if in == nil || in.IsImage || in.GroupID == 0 {
-		return nil // images are not commands; unregistered groups get no answers
+	if in == nil || in.GroupID == 0 {
+		return nil // unregistered groups get no answers
+	}
+	if in.IsImage {
+		return r.handleImage(ctx, in)
 	}
 	cmd, ok := Parse(in.Text, r.cfg.BotNames...)
 	if !ok {

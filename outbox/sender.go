@@ -32,6 +32,11 @@ type Config struct {
 	SendTimeout time.Duration
 	// Batch is how many due messages are read at once (32).
 	Batch int
+	// Delivered, when set, runs after a message is recorded as sent, so a
+	// feature can follow its messages (a broadcast's progress). It must be quick.
+	Delivered func(ctx context.Context, m *qunzhu.OutMessage)
+	// Failed, when set, runs after a message is given up as failed.
+	Failed func(ctx context.Context, m *qunzhu.OutMessage, err error)
 }
 
 func (c *Config) setDefaults() {
@@ -234,6 +239,9 @@ func (s *Sender) deliver(ctx context.Context, m *qunzhu.OutMessage) {
 		s.sent++
 		s.throttleWait = 0
 		s.mu.Unlock()
+		if s.cfg.Delivered != nil {
+			s.cfg.Delivered(bg, m)
+		}
 		return
 	}
 	s.recordFailure(bg, m, err)
@@ -255,11 +263,13 @@ func (s *Sender) recordFailure(ctx context.Context, m *qunzhu.OutMessage, err er
 	case qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND:
 		s.log.Error("outbox: message cannot be delivered", "id", m.ID, "group_id", m.GroupID, "err", err)
 		retryErr = s.store.MarkFailed(ctx, m.ID, err.Error())
+		s.failed(ctx, m, err, retryErr)
 	default:
 		attempts := m.Attempts + 1
 		if s.cfg.MaxAttempts > 0 && attempts >= s.cfg.MaxAttempts {
 			s.log.Error("outbox: giving up after attempts", "id", m.ID, "attempts", attempts, "err", err)
 			retryErr = s.store.MarkFailed(ctx, m.ID, err.Error())
+			s.failed(ctx, m, err, retryErr)
 			break
 		}
 		next := now.Add(backoff(s.cfg.RetryBase, s.cfg.RetryMax, attempts))
@@ -268,6 +278,13 @@ func (s *Sender) recordFailure(ctx context.Context, m *qunzhu.OutMessage, err er
 	}
 	if retryErr != nil {
 		s.log.Error("outbox: record failure", "id", m.ID, "err", retryErr)
+	}
+}
+
+// failed tells the Failed hook, once the failure is recorded.
+func (s *Sender) failed(ctx context.Context, m *qunzhu.OutMessage, err, recordErr error) {
+	if recordErr == nil && s.cfg.Failed != nil {
+		s.cfg.Failed(ctx, m, err)
 	}
 }
 

@@ -135,7 +135,11 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		return nil, fmt.Errorf("limiter: %w", err)
 	}
 	ttl := time.Duration(cfg.BindCodeTTL)
-	a.router = commands.NewRouter(store, commands.Config{BotNames: cfg.BotNames, BindCodeTTL: ttl, Logger: log})
+	loc, err := cfg.location()
+	if err != nil {
+		return nil, fmt.Errorf("timezone: %w", err)
+	}
+	a.router = commands.NewRouter(store, commands.Config{BotNames: cfg.BotNames, BindCodeTTL: ttl, Logger: log, Location: loc})
 	a.bot = bot.New(store, bot.Config{
 		DataDir:   cfg.DataDir,
 		Transport: opt.transport,
@@ -149,8 +153,14 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		Logger:    log,
 		Clock:     clock,
 	})
-	a.sender = outbox.NewSender(store, a.bot, a.limiter, clock, log.With("component", "outbox"), outbox.Config{Limits: limits})
 	a.runner = schedule.NewRunner(clock, 0, log.With("component", "schedule"))
+	senderCfg := outbox.Config{Limits: limits}
+	if err := wireFeatures(a, &senderCfg); err != nil {
+		a.closeRL()
+		store.Close()
+		return nil, err
+	}
+	a.sender = outbox.NewSender(store, a.bot, a.limiter, clock, log.With("component", "outbox"), senderCfg)
 
 	sources := opt.sources
 	for _, s := range cfg.Sources {

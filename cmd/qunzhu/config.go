@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/qunzhu/qunzhu"
+	"github.com/qunzhu/qunzhu/commands"
 	"gopkg.in/yaml.v3"
 )
 
@@ -22,6 +23,8 @@ type Config struct {
 	// RedisURL enables the shared limiter; empty uses the in-process one.
 	RedisURL string `yaml:"redis_url"`
 	LogLevel string `yaml:"log_level"`
+	// Timezone is where deadlines and report cycles are read; Asia/Shanghai.
+	Timezone string `yaml:"timezone"`
 	// BotNames are the names people use to @-mention the bot.
 	BotNames    []string       `yaml:"bot_names"`
 	BindCodeTTL Duration       `yaml:"bind_code_ttl"`
@@ -109,6 +112,7 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 		"QUNZHU_HTTP_ADDR":      &cfg.HTTPAddr,
 		"QUNZHU_REDIS_URL":      &cfg.RedisURL,
 		"QUNZHU_LOG_LEVEL":      &cfg.LogLevel,
+		"QUNZHU_TIMEZONE":       &cfg.Timezone,
 		"QUNZHU_LIMITS_ACCOUNT": &cfg.Limits.Account,
 		"QUNZHU_LIMITS_DAILY":   &cfg.Limits.Daily,
 		"QUNZHU_LIMITS_GROUP":   &cfg.Limits.Group,
@@ -163,6 +167,9 @@ func (c *Config) validate() error {
 		if _, err := parseLevel(c.LogLevel); err != nil {
 			bad("log_level: %v", err)
 		}
+	}
+	if _, err := c.location(); err != nil {
+		bad("timezone: %v", err)
 	}
 	if c.BindCodeTTL < 0 {
 		bad("bind_code_ttl: must be positive")
@@ -232,4 +239,12 @@ func parseLimit(s string) (qunzhu.Limit, error) {
 		}
 	}
 	return qunzhu.Limit{Rate: rate, Period: period, Burst: burst}, nil
+}
+
+// location is the configured time zone, Asia/Shanghai by default.
+func (c *Config) location() (*time.Location, error) {
+	if c.Timezone == "" {
+		return commands.ChinaTime(), nil
+	}
+	return time.LoadLocation(c.Timezone)
 }
