@@ -58,7 +58,7 @@ type Bot struct {
 	since   time.Time
 	qrURL   string
 	sess    *session
-	changed chan struct{} // closed and replaced at every state change
+	changed chan struct{} // closed and replaced at every state change and new QR code
 }
 
 // New returns a Bot that keeps its state in store.
@@ -101,8 +101,9 @@ func (b *Bot) StateSince() time.Time {
 	return b.since
 }
 
-// Changed returns a channel closed at the next state change, so callers can
-// wait for a login without polling.
+// Changed returns a channel closed at the next state change or new login QR
+// code, so callers can wait for a login (or show the current code) without
+// polling.
 func (b *Bot) Changed() <-chan struct{} {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -25,11 +25,9 @@ func (b *Bot) convert(ctx context.Context, msg *openwechat.Message) (*qunzhu.Inb
 	if !msg.IsSendByGroup() {
 		return nil, false
 	}
-	b.mu.Lock()
-	sess := b.sess
-	b.mu.Unlock()
+	sess := b.sessionOf(ctx, msg.Bot())
 	if sess == nil {
-		return nil, false
+		return nil, false // that client's session is over
 	}
 	groupID, ok := sess.byUser[msg.FromUserName]
 	if !ok {
@@ -84,6 +82,28 @@ func (b *Bot) convert(ctx context.Context, msg *openwechat.Message) (*qunzhu.Inb
 		return nil, false
 	}
 	return in, true
+}
+
+// sessionOf returns the mapped session of client wb, waiting for the mapping:
+// openwechat syncs and hands over messages as soon as the login completes, while
+// remap is still running, and a message dropped then is lost for good (the
+// server counts it as delivered). nil if wb's session ended first or ctx ended.
+func (b *Bot) sessionOf(ctx context.Context, wb *openwechat.Bot) *session {
+	for {
+		b.mu.Lock()
+		sess, changed := b.sess, b.changed
+		b.mu.Unlock()
+		if sess != nil && sess.bot == wb {
+			return sess
+		}
+		select {
+		case <-changed: // serve sets b.sess before it changes the state to online
+		case <-wb.Context().Done():
+			return nil
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 // renameRE reads WeChat's notice of a group rename: 「某某」修改群名为“新群名”.

@@ -37,11 +37,17 @@ func (b *Bot) newClient(ctx context.Context) *openwechat.Bot {
 	return wb
 }
 
-// onUUID publishes a new login QR code.
+// onUUID publishes a new login QR code. A code that replaces an expired one
+// leaves the state at waiting_scan, so Changed is signalled here as well: a
+// dashboard waiting on it must not keep showing the dead code.
 func (b *Bot) onUUID(uuid string) {
 	content := qrContentPrefix + uuid
 	b.mu.Lock()
 	b.qrURL = content
+	if b.state == qunzhu.StateWaitingScan {
+		close(b.changed)
+		b.changed = make(chan struct{})
+	}
 	b.mu.Unlock()
 	b.setState(qunzhu.StateWaitingScan)
 	b.log.Info("waiting for the login QR code to be scanned", "qr", content)

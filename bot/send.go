@@ -29,15 +29,25 @@ func (b *Bot) Send(ctx context.Context, m *qunzhu.OutMessage) error {
 	}
 	if m.Text != "" {
 		if _, err := g.SendText(m.Text); err != nil {
-			return classify(err)
+			return sendError(sess, err)
 		}
 	}
 	if len(m.Image) > 0 {
 		if _, err := g.SendImage(bytes.NewReader(m.Image)); err != nil {
-			return classify(err)
+			return sendError(sess, err)
 		}
 	}
 	return nil
+}
+
+// sendError classifies a failed send. A send cut off because the session ended
+// under it (openwechat cancels the requests of a client that stops) waits for
+// the next login like any send while offline, instead of counting as a failure.
+func sendError(sess *session, err error) error {
+	if sess.bot.Context().Err() != nil {
+		return fmt.Errorf("%w: session ended during the send: %v", qunzhu.ErrOffline, err)
+	}
+	return classify(err)
 }
 
 // classify maps WeChat's return codes onto the sender's error kinds.

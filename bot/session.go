@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/eatmoreapple/openwechat"
 	"github.com/qunzhu/qunzhu"
@@ -86,15 +87,30 @@ func (b *Bot) remapMembers(ctx context.Context, g *qunzhu.Group, sg *openwechat.
 			return err
 		}
 		keys := map[int64]qunzhu.Identity{}
+		taken := map[string]int{} // session key → how many bound members match that person
 		for _, m := range members {
 			if m.Bound {
 				if id, ok := b.match(g, m, people, sameIdentity); ok {
 					keys[m.ID] = id
+					taken[id.SessionKey]++
 				}
-				continue
 			}
-			if bootstrap[m.Name] {
-				if id, ok := b.match(g, m, people, sameName); ok {
+		}
+		// One person who fits several bound members is none of them for sure:
+		// leave them unmapped rather than fail the whole group on the conflict.
+		for memberID, id := range keys {
+			if taken[id.SessionKey] > 1 {
+				b.log.Error("several bound members match one person in this session; not mapped", "group", g.Name, "member_id", memberID, "matches", taken[id.SessionKey])
+				delete(keys, memberID)
+			}
+		}
+		// Bootstrap only among the people no bound member is: someone bound who
+		// takes a configured owner's name must neither become the owner nor, by
+		// the conflict, stop the whole group from being mapped.
+		free := slices.DeleteFunc(slices.Clone(people), func(p qunzhu.Identity) bool { return taken[p.SessionKey] > 0 })
+		for _, m := range members {
+			if !m.Bound && bootstrap[m.Name] {
+				if id, ok := b.match(g, m, free, sameName); ok {
 					if err := tx.BindMember(m.ID, id); err != nil {
 						return err
 					}
