@@ -129,6 +129,7 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		store.Close()
 		return nil, err
 	}
+	ratelimit.RouteRedisLogs(log)
 	a.limiter, a.closeRL, err = ratelimit.NewFromURL(ctx, cfg.RedisURL, log)
 	if err != nil {
 		store.Close()

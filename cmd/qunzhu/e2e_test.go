@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunzhu/qunzhu/internal/testenv"
 	"github.com/qunzhu/qunzhu/webhook"
 )
 
@@ -27,7 +28,7 @@ const testSecret = "e2e-test-secret-0123456789"
 
 // demo is one running `qunzhu demo`.
 type demo struct {
-	t      *testing.T
+	t      testing.TB
 	http   string // webhook server base URL
 	emu    string // emulator base URL
 	data   string
@@ -66,7 +67,7 @@ func freeAddr(t testing.TB) string {
 
 // startDemo runs `qunzhu demo` with limits raised so tests are quick; env adds
 // or overrides environment variables.
-func startDemo(t *testing.T, env map[string]string) *demo {
+func startDemo(t testing.TB, env map[string]string) *demo {
 	t.Helper()
 	d := &demo{t: t, data: t.TempDir(), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	httpAddr, emuAddr := freeAddr(t), freeAddr(t)
@@ -357,4 +358,16 @@ func TestDemoRegisterBindAndRemapAfterRelogin(t *testing.T) {
 	seq = d.lastSeq(cadres)
 	d.say(cadres, "张书记", "/成员 添加 孙干事 单位=区委办")
 	d.expectFromBot(cadres, seq, "已登记 孙干事")
+}
+
+// TestDemoWithRedisLimiter runs the same path with the shared limiter in Redis
+// (QUNZHU_REDIS_URL), the production setting for several replicas.
+func TestDemoWithRedisLimiter(t *testing.T) {
+	d := startDemo(t, map[string]string{"QUNZHU_REDIS_URL": testenv.RedisURL(t)})
+	seq := d.lastSeq(cadres)
+	d.say(cadres, "李局长", "/ping")
+	d.expectFromBot(cadres, seq, "pong")
+	if strings.Contains(d.stderr.String(), "using in-process limiter") {
+		t.Fatalf("the demo fell back to the in-process limiter although Redis is up:\n%s", tail(d.stderr.String(), 4000))
+	}
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigErrorsNameTheBadSetting(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		env        map[string]string
+		want       string // the setting the message must name
+	}{
+		{"unknown key", "data_dri: x\n", nil, "data_dri"},
+		{"bad duration", "bind_code_ttl: soon\n", nil, "not a duration"},
+		{"bad level", "log_level: loud\n", nil, "log_level"},
+		{"bad zone", "timezone: Mars/Olympus\n", nil, "timezone"},
+		{"bad role", "groups:\n  - name: 群\n    members:\n      - {name: 张三, role: 皇帝}\n", nil, "groups[0].members[0].role"},
+		{"empty group", "groups:\n  - name: ''\n", nil, "groups[0].name"},
+		{"twice", "groups:\n  - name: 群\n  - name: 群\n", nil, "groups[1].name"},
+		{"short secret", "webhook_sources:\n  - name: hotline\n    secret: short\n", nil, "webhook_sources[hotline]"},
+		{"both secrets", "webhook_sources:\n  - name: hotline\n    secret: 0123456789abcdef\n    secret_file: /x\n", nil, "secret and secret_file"},
+		{"bad limit", "limits:\n  account: fast\n", nil, "limits.account"},
+		{"bad limit env", "", map[string]string{"QUNZHU_LIMITS_GROUP": "20/soon"}, "limits.group"},
+		{"bad jitter env", "", map[string]string{"QUNZHU_LIMITS_JITTER": "x"}, "QUNZHU_LIMITS_JITTER"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			cfg, err := loadConfig("", []byte(tt.yaml), getenv)
+			if err == nil {
+				err = cfg.validate()
+			}
+			if err == nil {
+				t.Fatalf("no error, want one naming %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q does not name %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigEnvironmentOverridesAndSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	secretFile := filepath.Join(dir, "hotline")
+	if err := os.WriteFile(secretFile, []byte("from-file-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "data_dir: ./from-file\nwebhook_sources:\n  - name: hotline\n    secret_file: " + secretFile + "\n  - name: alerts\n"
+	env := map[string]string{
+		"QUNZHU_DATA_DIR":              "/var/lib/qunzhu",
+		"QUNZHU_SOURCE_ALERTS_SECRET":  "from-env-0123456789",
+		"QUNZHU_LIMITS_ACCOUNT":        "1/5s,1",
+		"QUNZHU_LIMITS_JITTER":         "0s",
+		"QUNZHU_SOURCE_UNKNOWN_SECRET": "ignored",
+	}
+	cfg, err := loadConfig("", []byte(yaml), func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.DataDir, "/var/lib/qunzhu"; got != want {
+		t.Errorf("DataDir = %q, want %q (env wins over the file)", got, want)
+	}
+	if got, want := cfg.Sources[0].Secret, "from-file-0123456789"; got != want {
+		t.Errorf("hotline secret = %q, want the file's, trimmed", got)
+	}
+	if got, want := cfg.Sources[1].Secret, "from-env-0123456789"; got != want {
+		t.Errorf("alerts secret = %q, want the environment's", got)
+	}
+	l, err := cfg.limits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Account.Period != 5*time.Second || l.Account.Rate != 1 || l.Jitter != 0 {
+		t.Errorf("limits = %+v, want account 1/5s and no jitter", l)
+	}
+	if l.Group.Rate != 20 || l.Group.Period != time.Minute {
+		t.Errorf("group limit = %+v, want the default 20/1m", l.Group)
+	}
+}
+
+func TestBuiltInDemoConfigIsValid(t *testing.T) {
+	cfg, err := loadConfig("", demoYAML, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Emulator == nil || len(cfg.Emulator.Groups) < len(cfg.Groups) {
+		t.Fatalf("demo config must put every registered group in the emulator")
+	}
+}
