@@ -13,8 +13,9 @@ import (
 
 // Message types in the control API and Message.Type.
 const (
-	TypeText  = "text"
-	TypeImage = "image"
+	TypeText   = "text"
+	TypeImage  = "image"
+	TypeSystem = "system" // WeChat's own notices, e.g. a group rename
 )
 
 // Message is one entry of a group's history as the control API shows it: what
@@ -46,6 +47,9 @@ type entry struct {
 	md5   string
 	at    time.Time
 	msgID int64
+	// system marks a notice from WeChat itself (MsgType 10000), such as a
+	// group rename; it has no sender.
+	system bool
 }
 
 func (e *entry) isImage() bool { return e.image != nil }
@@ -54,6 +58,9 @@ func (e *entry) msgIDString() string { return strconv.FormatInt(e.msgID, 10) }
 
 func (e *entry) message(self *person) Message {
 	m := Message{Seq: e.seq, From: e.name, Bot: e.from == self, Type: TypeText, Text: e.text, At: e.at}
+	if e.system {
+		m.Type = TypeSystem
+	}
 	if e.isImage() {
 		m.Type, m.Image, m.ImageMD5 = TypeImage, e.image, e.md5
 	}

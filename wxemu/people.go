@@ -169,7 +169,8 @@ func (s *Server) RenameMember(groupName, oldName, newName string) error {
 }
 
 // RenameGroup changes a group's name (群名); the group keeps its members and history,
-// and control API paths use the new name from then on.
+// and control API paths use the new name from then on. Like WeChat, it posts the
+// system notice "「某人」修改群名为“新名”" into the group.
 func (s *Server) RenameGroup(oldName, newName string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -187,6 +188,15 @@ func (s *Server) RenameGroup(oldName, newName string) error {
 	}
 	g.name = newName
 	s.log.Info("group renamed", "old", oldName, "new", newName)
+	if newName != oldName {
+		// Members see WeChat's notice, and so does a logged-in bot.
+		by := "群成员"
+		if len(g.members) > 0 {
+			by = g.members[0].display
+		}
+		e := s.appendLocked(g, nil, "", fmt.Sprintf("\"%s\"修改群名为“%s”", by, newName), nil)
+		e.system = true
+	}
 	s.notifyLocked()
 	return nil
 }

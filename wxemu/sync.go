@@ -208,6 +208,11 @@ func (s *Server) renderLocked(sess *session, e *entry) wireMessage {
 		m.MsgType, m.ImgStatus = 3, 2
 		body = fmt.Sprintf("<?xml version=\"1.0\"?>\n<msg><img md5=\"%s\" length=\"%d\" /></msg>", e.md5, len(e.image))
 	}
+	if e.system {
+		// WeChat's own notices come from the group with no sender prefix.
+		m.MsgType, m.Content = 10000, html.EscapeString(body)
+		return m
+	}
 	m.Content = r.person(e.from) + ":<br/>" + strings.ReplaceAll(html.EscapeString(body), "\n", "<br/>")
 	return m
 }
