@@ -26,6 +26,11 @@ const (
 	CodeStaleTimestamp       = "stale_timestamp"        // 401: X-Qunzhu-Timestamp absent, malformed or outside the window
 	CodeBodyTooLarge         = "body_too_large"         // 413: body over MaxBodyBytes
 	CodeUnsupportedMediaType = "unsupported_media_type" // 415: Content-Type is not application/json
+	CodeUnknownUnit          = "unknown_unit"           // 404: no hotline route for the ticket's unit (and district)
+	CodeUnknownRoute         = "unknown_route"          // 404: no Alertmanager route of that name
+	CodeWrongEndpoint        = "wrong_endpoint"         // 403: the source's kind belongs to another endpoint
+	CodeBadToken             = "bad_token"              // 401: bearer token absent or not configured
+	CodeTooManyRequests      = "too_many_requests"      // 429: over the source's rate limit (same string as qunzhu.ETOOMANY)
 	CodeNotFound             = "not_found"              // 404: no such route (same string as qunzhu.ENOTFOUND)
 	CodeMethodNotAllowed     = "method_not_allowed"     // 405: route exists, method does not
 	CodeInternal             = "internal"               // 500: our fault; logged, message generic (qunzhu.EINTERNAL)
@@ -42,11 +47,11 @@ func statusOf(code string) int {
 	switch code {
 	case CodeBadJSON, CodeMissingField, CodeInvalidField, CodeTextTooLong, qunzhu.EINVALID:
 		return http.StatusBadRequest
-	case CodeUnknownSource, CodeBadSignature, CodeStaleTimestamp, qunzhu.EUNAUTHORIZED:
+	case CodeUnknownSource, CodeBadSignature, CodeStaleTimestamp, CodeBadToken, qunzhu.EUNAUTHORIZED:
 		return http.StatusUnauthorized
-	case CodeGroupNotAllowed, qunzhu.EFORBIDDEN:
+	case CodeGroupNotAllowed, CodeWrongEndpoint, qunzhu.EFORBIDDEN:
 		return http.StatusForbidden
-	case CodeUnknownGroup, CodeNotFound: // CodeNotFound == qunzhu.ENOTFOUND
+	case CodeUnknownGroup, CodeUnknownUnit, CodeUnknownRoute, CodeNotFound: // CodeNotFound == qunzhu.ENOTFOUND
 		return http.StatusNotFound
 	case CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
@@ -56,7 +61,7 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case CodeUnsupportedMediaType:
 		return http.StatusUnsupportedMediaType
-	case qunzhu.ETOOMANY:
+	case CodeTooManyRequests: // == qunzhu.ETOOMANY
 		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError

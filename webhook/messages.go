@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -68,10 +69,11 @@ const (
 	StatusDuplicate = "duplicate"
 )
 
-// handleMessage queues one text for a group. Checks go from cheapest to dearest
-// and nothing is parsed before it is authenticated: media type, size (reading the
-// whole body, capped), source, timestamp, signature over the complete body, then
-// JSON, fields and group; only then one transaction resolves the group and
+// handleMessage queues one text for a group, with citizens' numbers masked.
+// Checks go from cheapest to dearest and nothing is parsed before it is
+// authenticated: media type, size (reading the whole body, capped), source,
+// timestamp, signature over the complete body, rate, then JSON, fields and
+// group; only then one transaction checks for a replay, resolves the group and
 // enqueues. Any refusal returns before the transaction or rolls it back, so a 4xx
 // never changes the store, and a 2xx is only written after the commit.
 func (s *server) handleMessage(c *gin.Context) {
@@ -85,19 +87,13 @@ func (s *server) handleMessage(c *gin.Context) {
 		return
 	}
 
-	src, err := s.sourceOf(c.GetHeader(HeaderSource))
+	src, ts, err := s.authenticate(c, body, KindMessage)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	c.Set(ctxKeySource, src.Name)
-	ts, err := checkTimestamp(c.GetHeader(HeaderTimestamp), s.clock.Now())
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	if err := checkSignature(c.GetHeader(HeaderSignature), src.Secret, ts, body); err != nil {
-		s.writeError(c, err)
+	if wait, ok := s.allow(c.Request.Context(), src); !ok {
+		s.tooMany(c, src, wait)
 		return
 	}
 
@@ -106,19 +102,21 @@ func (s *server) handleMessage(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	dedup := replayKey(src.Name, ts, body)
-	if req.DedupKey != "" {
-		dedup = "webhook:" + src.Name + ":" + req.DedupKey
-	}
-
+	guard := newReplayGuard(src.Name, time.Unix(ts, 0), TimestampWindow, strconv.FormatInt(ts, 10), string(body))
 	m := &qunzhu.OutMessage{
-		DedupKey: dedup,
 		Kind:     qunzhu.KindWebhook,
 		Priority: qunzhu.KindWebhook.DefaultPriority(),
-		Text:     req.Text,
+		Text:     qunzhu.MaskPII(req.Text),
+	}
+	if req.DedupKey != "" {
+		m.DedupKey = "webhook:" + src.Name + ":" + req.DedupKey
 	}
 	var dup bool
 	err = s.store.Update(c.Request.Context(), func(tx qunzhu.Tx) error {
+		if id, seen, err := guard.seen(tx); err != nil || seen {
+			m.ID, dup = id, seen
+			return err
+		}
 		g, err := findGroup(tx, string(req.Group))
 		if err != nil {
 			return err
@@ -127,8 +125,10 @@ func (s *server) handleMessage(c *gin.Context) {
 			return qunzhu.Errorf(CodeGroupNotAllowed, "来源 %s 无权向群「%s」发送消息 (source may not post to this group)", src.Name, g.Name)
 		}
 		m.GroupID = g.ID
-		dup, err = tx.Enqueue(m)
-		return err
+		if dup, err = tx.Enqueue(m); err != nil {
+			return err
+		}
+		return guard.remember(tx, m.ID)
 	})
 	if err != nil {
 		s.writeError(c, err)

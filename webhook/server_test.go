@@ -38,7 +38,7 @@ var testStart = time.Date(2025, 6, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
 // env is one server over a real SQLite file with a fake clock and captured logs.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	store  *sqlite.Store
 	clock  *qunzhu.FakeClock
 	logs   *lockedBuffer
@@ -50,7 +50,7 @@ type env struct {
 // newEnv opens a store in t.TempDir, registers the test groups and builds the
 // server with two sources: "hotline" may post anywhere, "alerts" only to the
 // city group (by name) and the year group (by id).
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	clock := qunzhu.NewFakeClock(testStart)
@@ -125,7 +125,7 @@ func (e *env) signedRequest(source, secret string, body []byte) *http.Request {
 }
 
 // decode unmarshals a response body into v, failing the test on bad JSON.
-func decode(t *testing.T, w *httptest.ResponseRecorder, v any) {
+func decode(t testing.TB, w *httptest.ResponseRecorder, v any) {
 	t.Helper()
 	if got, want := w.Header().Get("Content-Type"), "application/json; charset=utf-8"; got != want {
 		t.Errorf("Content-Type = %q, want %q", got, want)

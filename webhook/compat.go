@@ -1,0 +1,97 @@
+package webhook
+
+import (
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+// robotAnswer is the answer shape of the WeCom and DingTalk group robots,
+// for success ({"errcode":0,"errmsg":"ok"}) and for errors alike, so a sender
+// written against them reads ours unchanged.
+type robotAnswer struct {
+	ErrCode int    `json:"errcode"`
+	ErrMsg  string `json:"errmsg"`
+}
+
+// robotOK is the success answer of both robots.
+var robotOK = robotAnswer{ErrCode: 0, ErrMsg: "ok"}
+
+// robotError is a refusal in a robot's shape: the original's errcode and
+// errmsg, with the HTTP status our own error code maps to (the originals
+// answer 200 for everything; a 4xx lets a plain HTTP client see the failure
+// too, and senders that read errcode read the same number).
+type robotError struct {
+	status  int
+	errcode int
+	errmsg  string
+	code    string // our wire code, for the request log
+}
+
+func (e *robotError) Error() string { return e.errmsg }
+
+// writeRobot answers a compatible robot's request: robotOK for nil, the
+// original's error shape for a *robotError, and the original's "system busy"
+// (-1, 500) for anything else, which is logged as ours.
+func (s *server) writeRobot(c *gin.Context, err error) {
+	var re *robotError
+	switch {
+	case err == nil:
+		c.JSON(http.StatusOK, robotOK)
+		return
+	case errors.As(err, &re):
+	default:
+		s.logger.Error("webhook: internal error",
+			slog.String("method", c.Request.Method),
+			slog.String("path", c.Request.URL.Path),
+			slog.String("source", c.GetString(ctxKeySource)),
+			slog.String("error", err.Error()))
+		re = &robotError{status: http.StatusInternalServerError, errcode: -1, errmsg: "system busy, " + internalMessage, code: CodeInternal}
+	}
+	c.Set(ctxKeyErrorCode, re.code)
+	c.AbortWithStatusJSON(re.status, robotAnswer{ErrCode: re.errcode, ErrMsg: re.errmsg})
+}
+
+// asRobot turns one of our *qunzhu.Error values (from the store or a shared
+// check) into the robot's shape with errcode, keeping our message as a hint.
+func asRobot(err error, errcode int, errmsg string) error {
+	var qe *qunzhu.Error
+	if !errors.As(err, &qe) || qe.Code == qunzhu.EINTERNAL {
+		return err
+	}
+	return &robotError{status: statusOf(qe.Code), errcode: errcode, errmsg: errmsg + ", hint: " + qe.Message, code: qe.Code}
+}
+
+// checkRobotContentType accepts what the robots' own senders send. The WeCom
+// robot reads any body as JSON, and its documented Python examples post with
+// Content-Type text/plain, and curl -d sends a form type: refusing those would
+// break senders that work today. What is clearly not JSON text (multipart
+// uploads, images) and any charset but UTF-8 is refused.
+func checkRobotContentType(header string, strict bool) error {
+	if header == "" {
+		if strict {
+			return qunzhu.Errorf(CodeUnsupportedMediaType, "请求头 Content-Type 必须是 application/json (Content-Type must be application/json)")
+		}
+		return nil
+	}
+	mt, params, err := mime.ParseMediaType(header)
+	if err != nil {
+		return qunzhu.Errorf(CodeUnsupportedMediaType, "请求头 Content-Type 无法解析 (malformed Content-Type)")
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return qunzhu.Errorf(CodeUnsupportedMediaType, "只接受 UTF-8 编码 (only charset=utf-8 is accepted)")
+	}
+	switch {
+	case mt == "application/json", strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"):
+		return nil
+	case !strict && (mt == "text/plain" || mt == "application/x-www-form-urlencoded"):
+		return nil
+	}
+	return qunzhu.Errorf(CodeUnsupportedMediaType, "请求头 Content-Type 必须是 application/json (Content-Type must be application/json)")
+}

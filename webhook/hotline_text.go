@@ -1,0 +1,150 @@
+package webhook
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+// What a hotline ticket looks like in a group. Every text here goes through
+// qunzhu.MaskPII before it is enqueued (overdueMessage, ticketClosed); the
+// citizen's number is written out so that the masked form shows the caller
+// was identified, and the full number stays in the store.
+
+// contentShown bounds the complaint quoted in a notice: the group needs the
+// gist; the ticket's link has the rest.
+const contentShown = 200
+
+// noticeText announces one overdue ticket, naming the unit and mentioning
+// its people in the group.
+func noticeText(tk *qunzhu.Ticket, contacts []string, now time.Time, loc *time.Location) string {
+	var b strings.Builder
+	b.WriteString("【12345热线·超期工单】\n")
+	fmt.Fprintf(&b, "责任单位：%s\n", tk.Unit)
+	fmt.Fprintf(&b, "工单编号：%s", tk.TicketID)
+	if tk.TaskID != 0 {
+		fmt.Fprintf(&b, "（督办#%d）", tk.TaskID)
+	}
+	b.WriteString("\n")
+	if tk.Title != "" {
+		fmt.Fprintf(&b, "诉求标题：%s\n", tk.Title)
+	}
+	if c := strings.TrimSpace(tk.Content); c != "" {
+		fmt.Fprintf(&b, "诉求内容：%s\n", clip(c, contentShown))
+	}
+	if where := joinNonEmpty("　", prefixed("区域：", tk.District), prefixed("类别：", tk.Category)); where != "" {
+		b.WriteString(where + "\n")
+	}
+	if tk.CitizenPhone != "" {
+		fmt.Fprintf(&b, "市民电话：%s\n", tk.CitizenPhone)
+	}
+	if !tk.Deadline.IsZero() {
+		fmt.Fprintf(&b, "办理时限：%s", tk.Deadline.In(loc).Format("1月2日 15:04"))
+		if over := overdueFor(tk, now); over != "" {
+			fmt.Fprintf(&b, "，已超期 %s", over)
+		}
+		b.WriteString("\n")
+	}
+	if tk.URL != "" {
+		fmt.Fprintf(&b, "工单详情：%s\n", tk.URL)
+	}
+	b.WriteString(callToAct(contacts))
+	return b.String()
+}
+
+// digestText lists several overdue tickets of one unit in one message.
+func digestText(unit string, tickets []*qunzhu.Ticket, total int, contacts []string, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "【12345热线·超期工单汇总】%s 共 %d 件\n", unit, total)
+	for i, tk := range tickets {
+		fmt.Fprintf(&b, "%d. %s %s", i+1, tk.TicketID, clip(orDefault(tk.Title, tk.Content), 40))
+		detail := joinNonEmpty("，", tk.District, prefixed("超期 ", overdueFor(tk, now)))
+		if tk.TaskID != 0 {
+			detail = joinNonEmpty("，", detail, fmt.Sprintf("督办#%d", tk.TaskID))
+		}
+		if detail != "" {
+			b.WriteString("（" + detail + "）")
+		}
+		b.WriteString("\n")
+	}
+	if total > len(tickets) {
+		fmt.Fprintf(&b, "……另有 %d 件未列出，发送 /督办 列表 查看全部\n", total-len(tickets))
+	}
+	b.WriteString(callToAct(contacts))
+	return b.String()
+}
+
+// closingText is the short line when the hotline closes a ticket.
+func closingText(tk *qunzhu.Ticket) string {
+	s := fmt.Sprintf("【12345热线】工单 %s（%s）已办结", tk.TicketID, orDefault(tk.Unit, "未填单位"))
+	if tk.TaskID != 0 {
+		s += fmt.Sprintf("，督办#%d 已销号", tk.TaskID)
+	}
+	return s + "。"
+}
+
+// taskTitle is the 督办 task's title: the ticket number and its gist, masked
+// (the task list is shown in groups too).
+func taskTitle(tk *qunzhu.Ticket) string {
+	return qunzhu.MaskPII(clip("12345工单 "+tk.TicketID+" "+orDefault(tk.Title, tk.Content), 200))
+}
+
+func callToAct(contacts []string) string {
+	var b strings.Builder
+	for _, name := range contacts {
+		b.WriteString(mention(name))
+	}
+	b.WriteString("请尽快办理，并在群里反馈进展。")
+	return b.String()
+}
+
+// overdueFor says how long the ticket is overdue: what the hotline said, or
+// the time since its deadline.
+func overdueFor(tk *qunzhu.Ticket, now time.Time) string {
+	d := time.Duration(tk.OverdueMinutes) * time.Minute
+	if d == 0 && !tk.Deadline.IsZero() && now.After(tk.Deadline) {
+		d = now.Sub(tk.Deadline)
+	}
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Hour:
+		return fmt.Sprintf("%d 分钟", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d 小时", int(d.Hours()))
+	}
+	days, hours := int(d.Hours())/24, int(d.Hours())%24
+	if hours == 0 {
+		return fmt.Sprintf("%d 天", days)
+	}
+	return fmt.Sprintf("%d 天 %d 小时", days, hours)
+}
+
+// clip cuts s to n characters, marking the cut.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "……"
+}
+
+func prefixed(prefix, s string) string {
+	if strings.TrimSpace(s) == "" {
+		return ""
+	}
+	return prefix + strings.TrimSpace(s)
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
+}
