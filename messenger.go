@@ -21,6 +21,28 @@ const (
 	StateStopped     SessionState = "stopped" // shut down
 )
 
+// Chinese is the state as the people who scan the login code read it (the
+// login page, fallback alerts).
+func (s SessionState) Chinese() string {
+	switch s {
+	case StateStarting:
+		return "正在启动"
+	case StateWaitingScan:
+		return "等待扫码"
+	case StateLoggingIn:
+		return "正在登录"
+	case StateOnline:
+		return "在线"
+	case StateOffline:
+		return "已掉线"
+	case StateBanned:
+		return "被登出或受限（1102）"
+	case StateStopped:
+		return "已停止"
+	}
+	return "未知（" + string(s) + "）"
+}
+
 // Errors a Messenger returns; the sender decides from them whether and when to retry.
 var (
 	// ErrOffline: the session is not online; the message waits for the next login.

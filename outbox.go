@@ -68,6 +68,11 @@ type OutMessage struct {
 	// Ref tags the row with what it belongs to ("broadcast:12", "task:23"), so a
 	// feature can follow its messages' delivery; "" for none.
 	Ref string
+	// Urgent marks a message that must not wait for a long WeChat outage (an
+	// overdue hotline ticket, a 红牌): when the session has been down longer
+	// than the configured fallback.urgent_after, a copy also goes to the
+	// fallback robot, once. The WeChat message is still sent after the login.
+	Urgent bool
 
 	NotBefore time.Time // not sent before this time
 	Attempts  int

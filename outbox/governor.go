@@ -1,6 +1,8 @@
 // Package outbox drains the durable outbox through the governor: one sender, in
-// priority order, under the account and group limits, holding everything while the
-// chat session is offline and backing off when the platform says 1205.
+// priority order, under the account and group limits and the daily cap,
+// holding everything while the chat session is offline and backing off when
+// the platform says 1205. Fallback tells people outside WeChat (a WeCom,
+// DingTalk or Feishu group robot) when delivery stops.
 package outbox
 
 import (
@@ -16,8 +18,11 @@ import (
 type Limits struct {
 	// Account paces every message the account sends: ~1 every 3 s, small burst.
 	Account qunzhu.Limit
-	// Daily caps the account's volume over a rolling day.
-	Daily qunzhu.Limit
+	// Daily caps the messages the account sends per calendar day in the
+	// sender's time zone (Config.Location); 0 means no cap. A calendar day,
+	// not a rolling 24 h: "500 a day" means what the people who set it think,
+	// and a hold ends at a time one can say ("明天 0 点").
+	Daily int
 	// Group caps each group: at most 20 a minute (the WeCom robot's own limit).
 	Group qunzhu.Limit
 	// Jitter adds a random pause of up to this much after each send so the
@@ -29,7 +34,7 @@ type Limits struct {
 func DefaultLimits() Limits {
 	return Limits{
 		Account: qunzhu.Limit{Rate: 1, Period: 3 * time.Second, Burst: 2},
-		Daily:   qunzhu.Limit{Rate: 500, Period: 24 * time.Hour, Burst: 500},
+		Daily:   500,
 		Group:   qunzhu.Limit{Rate: 20, Period: time.Minute, Burst: 5},
 		Jitter:  time.Second,
 	}
@@ -40,13 +45,16 @@ func (l Limits) Validate() error {
 	for _, c := range []struct {
 		name string
 		l    qunzhu.Limit
-	}{{"account", l.Account}, {"daily", l.Daily}, {"group", l.Group}} {
+	}{{"account", l.Account}, {"group", l.Group}} {
 		if c.l.IsZero() {
 			continue // zero disables that limit
 		}
 		if c.l.Burst < 0 {
 			return fmt.Errorf("limit %s: burst must not be negative", c.name)
 		}
+	}
+	if l.Daily < 0 {
+		return fmt.Errorf("daily cap must not be negative")
 	}
 	if l.Jitter < 0 {
 		return fmt.Errorf("jitter must not be negative")
@@ -55,10 +63,7 @@ func (l Limits) Validate() error {
 }
 
 // Limiter keys. Kept short and stable: they are shared by every replica through Redis.
-const (
-	keyAccount = "account"
-	keyDaily   = "account:daily"
-)
+const keyAccount = "account"
 
 func groupKey(id int64) string { return fmt.Sprintf("group:%d", id) }
 
@@ -74,15 +79,10 @@ func (g governor) allowGroup(ctx context.Context, groupID int64) (bool, time.Dur
 	return g.allow(ctx, groupKey(groupID), g.limits.Group)
 }
 
-// allowAccount reports whether the account may send now, checking the steady pace
-// first and the daily volume only when the pace allows, so a denied pace does not
-// spend the daily budget.
+// allowAccount reports whether the account's steady pace allows a send now.
+// The daily volume is the dailyCap's, counted in the store.
 func (g governor) allowAccount(ctx context.Context) (bool, time.Duration, error) {
-	ok, wait, err := g.allow(ctx, keyAccount, g.limits.Account)
-	if err != nil || !ok {
-		return ok, wait, err
-	}
-	return g.allow(ctx, keyDaily, g.limits.Daily)
+	return g.allow(ctx, keyAccount, g.limits.Account)
 }
 
 func (g governor) allow(ctx context.Context, key string, l qunzhu.Limit) (bool, time.Duration, error) {
@@ -101,4 +101,69 @@ func (g governor) allow(ctx context.Context, key string, l qunzhu.Limit) (bool, 
 		wait = l.Interval()
 	}
 	return false, wait, nil
+}
+
+// dailyCap counts the account's sends per calendar day. The day's count is
+// read from the store (rows sent since local midnight) when a day begins or
+// the sender starts, then kept in memory: it survives a restart, which an
+// in-process GCRA would forget, and it never scans the history. Only the
+// sender's goroutine uses it.
+type dailyCap struct {
+	max int
+	loc *time.Location
+
+	day  time.Time // local midnight of the day counted; zero until read
+	sent int       // messages sent since day
+	told time.Time // the day whose cap was last reported
+}
+
+// check reports whether one more send fits today's cap and, if not, when the
+// next day begins.
+func (d *dailyCap) check(ctx context.Context, store qunzhu.Outbox, now time.Time) (ok bool, resume time.Time, err error) {
+	if d.max <= 0 {
+		return true, time.Time{}, nil
+	}
+	day := startOfDay(now, d.loc)
+	if !day.Equal(d.day) {
+		n, err := store.SentSince(ctx, day)
+		if err != nil {
+			return false, time.Time{}, err
+		}
+		d.day, d.sent = day, n
+	}
+	if d.sent < d.max {
+		return true, time.Time{}, nil
+	}
+	return false, nextDay(day, d.loc), nil
+}
+
+// record counts one delivered message; a delivery that crossed midnight is
+// left to the next check, which reads the new day from the store.
+func (d *dailyCap) record(now time.Time) {
+	if d.max > 0 && startOfDay(now, d.loc).Equal(d.day) {
+		d.sent++
+	}
+}
+
+// startOfDay is local midnight of t's day in loc.
+func startOfDay(t time.Time, loc *time.Location) time.Time {
+	y, m, dd := t.In(loc).Date()
+	return time.Date(y, m, dd, 0, 0, 0, 0, loc)
+}
+
+// nextDay is local midnight after day (calendar arithmetic, so a 23- or 25-hour
+// day in a zone with summer time still ends at midnight).
+func nextDay(day time.Time, loc *time.Location) time.Time {
+	y, m, dd := day.In(loc).Date()
+	return time.Date(y, m, dd+1, 0, 0, 0, 0, loc)
+}
+
+// chinaTime is Asia/Shanghai, or UTC+8 where the zone database is missing
+// (China has no summer time, so the two agree).
+func chinaTime() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
 }

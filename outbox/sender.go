@@ -37,6 +37,12 @@ type Config struct {
 	Delivered func(ctx context.Context, m *qunzhu.OutMessage)
 	// Failed, when set, runs after a message is given up as failed.
 	Failed func(ctx context.Context, m *qunzhu.OutMessage, err error)
+	// Location is where a day begins for Limits.Daily (Asia/Shanghai).
+	Location *time.Location
+	// DailyCapReached, when set, runs once a day when the daily cap holds the
+	// queue: sent is the day's count, resume the next local midnight. It must
+	// be quick (Fallback.DailyCapReached only queues a notice).
+	DailyCapReached func(ctx context.Context, sent int, resume time.Time)
 }
 
 func (c *Config) setDefaults() {
@@ -61,6 +67,9 @@ func (c *Config) setDefaults() {
 	if c.Batch <= 0 {
 		c.Batch = 32
 	}
+	if c.Location == nil {
+		c.Location = chinaTime()
+	}
 }
 
 // Sender is the only caller of Messenger.Send. It drains the outbox in priority
@@ -70,6 +79,7 @@ type Sender struct {
 	store     qunzhu.Outbox
 	messenger qunzhu.Messenger
 	gov       governor
+	daily     dailyCap // only the Run goroutine touches it
 	clock     qunzhu.Clock
 	log       *slog.Logger
 	cfg       Config
@@ -91,7 +101,8 @@ func NewSender(store qunzhu.Outbox, m qunzhu.Messenger, limiter qunzhu.Limiter, 
 	}
 	return &Sender{
 		store: store, messenger: m, clock: clock, log: logger, cfg: cfg,
-		gov: governor{limiter: limiter, limits: cfg.Limits},
+		gov:   governor{limiter: limiter, limits: cfg.Limits},
+		daily: dailyCap{max: cfg.Limits.Daily, loc: cfg.Location},
 	}
 }
 
@@ -120,6 +131,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		s.log.Warn("outbox: retrying messages left in sending by an earlier stop", "count", n)
 	}
 	for {
+		changed := s.sessionChanged() // before step reads the state, so no change is missed
 		wait, err := s.step(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("outbox: step failed", "err", err)
@@ -129,19 +141,36 @@ func (s *Sender) Run(ctx context.Context) error {
 			return nil
 		}
 		if wait > 0 {
-			s.sleep(ctx, wait)
+			s.sleep(ctx, wait, changed)
 		}
 	}
 }
 
-// sleep waits for d, an enqueue, or the end of ctx, whichever comes first.
-func (s *Sender) sleep(ctx context.Context, d time.Duration) {
+// stateWatcher is a Messenger that tells when its session state changes
+// (bot.Bot), so the queue starts draining the moment a login completes.
+type stateWatcher interface {
+	Changed() <-chan struct{}
+}
+
+// sessionChanged is closed at the messenger's next state change; nil (never)
+// for a messenger that cannot tell.
+func (s *Sender) sessionChanged() <-chan struct{} {
+	if w, ok := s.messenger.(stateWatcher); ok {
+		return w.Changed()
+	}
+	return nil
+}
+
+// sleep waits for d, an enqueue, a session change or the end of ctx,
+// whichever comes first.
+func (s *Sender) sleep(ctx context.Context, d time.Duration, changed <-chan struct{}) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-t.C:
 	case <-s.store.Enqueued():
+	case <-changed:
 	}
 }
 
@@ -153,6 +182,16 @@ func (s *Sender) step(ctx context.Context) (time.Duration, error) {
 	now := s.clock.Now()
 	if until := s.ThrottledUntil(); now.Before(until) {
 		return min(until.Sub(now), s.cfg.Poll*10), nil
+	}
+	if ok, resume, err := s.daily.check(ctx, s.store, now); err != nil {
+		return 0, err
+	} else if !ok {
+		if err := s.holdForTheDay(ctx, resume); err != nil {
+			return 0, err
+		}
+		// Poll rather than sleep till midnight: cheap (in memory), and a jump
+		// of the demo clock or a raised cap takes effect at once.
+		return max(min(resume.Sub(now), s.cfg.Poll), time.Millisecond), nil
 	}
 	due, err := s.store.Due(ctx, now, s.cfg.Batch)
 	if err != nil {
@@ -235,6 +274,7 @@ func (s *Sender) deliver(ctx context.Context, m *qunzhu.OutMessage) {
 		if err := s.store.MarkSent(bg, m.ID); err != nil {
 			s.log.Error("outbox: mark sent", "id", m.ID, "err", err)
 		}
+		s.daily.record(s.clock.Now())
 		s.mu.Lock()
 		s.sent++
 		s.throttleWait = 0
@@ -308,4 +348,25 @@ func backoff(base, max time.Duration, attempt int) time.Duration {
 		d *= 2
 	}
 	return min(d, max)
+}
+
+// holdForTheDay reports, once a day and only if a message waits, that the
+// daily cap holds the queue until resume. The report goes to the log and the
+// DailyCapReached hook (the fallback robot), not into the groups: a notice
+// there would itself be a message over the cap, sent by an account at risk,
+// to people who cannot act on it; the people who run the service can.
+func (s *Sender) holdForTheDay(ctx context.Context, resume time.Time) error {
+	if s.daily.told.Equal(s.daily.day) {
+		return nil
+	}
+	if _, waiting, err := s.store.NextDue(ctx); err != nil || !waiting {
+		return err
+	}
+	s.daily.told = s.daily.day
+	s.log.Warn("outbox: daily cap reached, holding every message until the next day",
+		"sent_today", s.daily.sent, "cap", s.daily.max, "resume", resume)
+	if s.cfg.DailyCapReached != nil {
+		s.cfg.DailyCapReached(ctx, s.daily.sent, resume)
+	}
+	return nil
 }

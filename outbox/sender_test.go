@@ -26,10 +26,18 @@ type recorder struct {
 	fail  func(m *qunzhu.OutMessage) error
 	hold  chan struct{} // when set, Send waits on it
 	calls chan struct{} // signalled at each Send call
+	// changed is closed at each setState, as bot.Bot's Changed is.
+	changed chan struct{}
 }
 
 func newRecorder() *recorder {
-	return &recorder{state: qunzhu.StateOnline, calls: make(chan struct{}, 1000)}
+	return &recorder{state: qunzhu.StateOnline, calls: make(chan struct{}, 1000), changed: make(chan struct{})}
+}
+
+func (r *recorder) Changed() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.changed
 }
 
 func (r *recorder) State() qunzhu.SessionState {
@@ -41,6 +49,8 @@ func (r *recorder) State() qunzhu.SessionState {
 func (r *recorder) setState(s qunzhu.SessionState) {
 	r.mu.Lock()
 	r.state = s
+	close(r.changed)
+	r.changed = make(chan struct{})
 	r.mu.Unlock()
 }
 
@@ -76,10 +86,14 @@ type env struct {
 	other int64
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvAt(t, nil) }
+
+// newEnvAt is newEnv with the store on clock, so sent_at and the sender's
+// calendar day agree.
+func newEnvAt(t *testing.T, clock qunzhu.Clock) *env {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "q.db"), nil)
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "q.db"), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,10 +137,16 @@ func fast() outbox.Limits {
 // start runs a sender until the test ends and returns a stop func that waits.
 func start(t *testing.T, e *env, m qunzhu.Messenger, cfg outbox.Config) (stop func()) {
 	t.Helper()
+	return startAt(t, e, m, nil, cfg)
+}
+
+// startAt is start with the sender on clock (nil: the system clock).
+func startAt(t *testing.T, e *env, m qunzhu.Messenger, clock qunzhu.Clock, cfg outbox.Config) (stop func()) {
+	t.Helper()
 	if cfg.Poll == 0 {
 		cfg.Poll = 10 * time.Millisecond
 	}
-	s := outbox.NewSender(e.store, m, ratelimit.NewLocal(nil), nil, nil, cfg)
+	s := outbox.NewSender(e.store, m, ratelimit.NewLocal(nil), clock, nil, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -375,4 +395,152 @@ func TestSenderRetriesTransientErrorsAndFailsPermanentOnes(t *testing.T) {
 	if f.Status != qunzhu.OutFailed || f.LastError == "" {
 		t.Errorf("permanent error: status=%s last_error=%q, want failed with the reason", f.Status, f.LastError)
 	}
+}
+
+// china is the zone the daily cap counts days in.
+var china = time.FixedZone("CST", 8*3600)
+
+// capHook records the DailyCapReached calls.
+type capHook struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (h *capHook) reached(_ context.Context, sent int, resume time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls = append(h.calls, fmt.Sprintf("%d until %s", sent, resume.In(china).Format("01-02 15:04")))
+}
+
+func (h *capHook) got() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.calls...)
+}
+
+func TestSenderDailyCapHoldsUntilLocalMidnight(t *testing.T) {
+	// 23:58 in Beijing: two sends fill the cap; a rolling 24 h window would
+	// hold the rest until 23:58 tomorrow, the calendar day only until 00:00.
+	clock := qunzhu.NewFakeClock(time.Date(2026, 6, 18, 23, 58, 0, 0, china))
+	e := newEnvAt(t, clock)
+	r := newRecorder()
+	for _, text := range []string{"一", "二", "三"} {
+		e.enqueue(t, e.group, qunzhu.KindAlert, text)
+	}
+	lim := fast()
+	lim.Daily = 2
+	hook := &capHook{}
+	startAt(t, e, r, clock, outbox.Config{Limits: lim, Location: china, DailyCapReached: hook.reached})
+
+	e.waitSent(t, 2)
+	waitFor(t, "the cap notice", func() bool { return len(hook.got()) == 1 })
+	time.Sleep(50 * time.Millisecond) // held: nothing more may go out today
+	if got, want := r.texts(), []string{"一", "二"}; !equal(got, want) {
+		t.Fatalf("sent before midnight = %v, want %v", got, want)
+	}
+	if got, want := hook.got(), []string{"2 until 06-19 00:00"}; !equal(got, want) {
+		t.Fatalf("cap notices = %v, want %v (once a day)", got, want)
+	}
+
+	clock.Set(time.Date(2026, 6, 19, 0, 0, 1, 0, china))
+	e.waitSent(t, 3)
+	if got, want := r.texts(), []string{"一", "二", "三"}; !equal(got, want) {
+		t.Fatalf("sent after midnight = %v, want %v", got, want)
+	}
+	if got := hook.got(); len(got) != 1 {
+		t.Fatalf("cap notices = %v, want still one", got)
+	}
+}
+
+func TestSenderDailyCapCountSurvivesRestart(t *testing.T) {
+	clock := qunzhu.NewFakeClock(time.Date(2026, 6, 19, 9, 0, 0, 0, china))
+	e := newEnvAt(t, clock)
+	for _, text := range []string{"一", "二", "三", "四"} {
+		e.enqueue(t, e.group, qunzhu.KindAlert, text)
+	}
+	lim := fast()
+	lim.Daily = 3
+
+	r := newRecorder()
+	lim1 := lim
+	lim1.Daily = 2 // the first run stops early, as a crash would
+	stop := startAt(t, e, r, clock, outbox.Config{Limits: lim1, Location: china})
+	e.waitSent(t, 2)
+	stop()
+
+	// The in-process limiter of a new process has forgotten the day; the
+	// store has not: one more fits under the cap of 3, then it holds.
+	r2 := newRecorder()
+	hook := &capHook{}
+	startAt(t, e, r2, clock, outbox.Config{Limits: lim, Location: china, DailyCapReached: hook.reached})
+	e.waitSent(t, 3)
+	waitFor(t, "the cap notice", func() bool { return len(hook.got()) == 1 })
+	time.Sleep(50 * time.Millisecond)
+	if got, want := r2.texts(), []string{"三"}; !equal(got, want) {
+		t.Fatalf("sent after restart = %v, want %v", got, want)
+	}
+	if got, want := hook.got(), []string{"3 until 06-20 00:00"}; !equal(got, want) {
+		t.Fatalf("cap notices = %v, want %v", got, want)
+	}
+}
+
+func TestSenderHoldsEverythingWhileBannedAndDrainsInOrderAfter(t *testing.T) {
+	e := newEnv(t)
+	r := newRecorder()
+	r.setState(qunzhu.StateBanned)
+	start(t, e, r, outbox.Config{Limits: fast()})
+	e.enqueue(t, e.other, qunzhu.KindBroadcast, "端午节送粽子来喽")
+	e.enqueue(t, e.group, qunzhu.KindReminder, "请于周五18:00前交作业")
+	e.enqueue(t, e.group, qunzhu.KindAlert, "【红牌】市城管委工单超期")
+	e.enqueue(t, e.other, qunzhu.KindReply, "@周局长\u2005已登记")
+	for _, st := range []qunzhu.SessionState{qunzhu.StateBanned, qunzhu.StateLoggingIn, qunzhu.StateWaitingScan} {
+		r.setState(st)
+		time.Sleep(30 * time.Millisecond)
+		if got := r.texts(); len(got) != 0 {
+			t.Fatalf("sent while %s: %v", st, got)
+		}
+	}
+	st, err := e.store.OutboxStats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Pending != 4 {
+		t.Fatalf("pending while down = %d, want 4 (everything stays queued)", st.Pending)
+	}
+	r.setState(qunzhu.StateOnline)
+	e.waitSent(t, 4)
+	want := []string{"@周局长\u2005已登记", "【红牌】市城管委工单超期", "请于周五18:00前交作业", "端午节送粽子来喽"}
+	if got := r.texts(); !equal(got, want) {
+		t.Fatalf("order = %v, want %v", got, want)
+	}
+}
+
+func TestSenderDrainsTheMomentTheSessionComesBack(t *testing.T) {
+	// With an hour's poll only the session's change signal can wake the sender.
+	e := newEnv(t)
+	r := newRecorder()
+	r.setState(qunzhu.StateWaitingScan)
+	start(t, e, r, outbox.Config{Limits: fast(), Poll: time.Hour})
+	e.enqueue(t, e.group, qunzhu.KindAlert, "扫码后立即发送")
+	time.Sleep(20 * time.Millisecond)
+	r.setState(qunzhu.StateOnline)
+	e.waitSent(t, 1)
+}
+
+func TestSenderDailyCapSaysNothingWhileNothingWaits(t *testing.T) {
+	clock := qunzhu.NewFakeClock(time.Date(2026, 6, 19, 9, 0, 0, 0, china))
+	e := newEnvAt(t, clock)
+	e.enqueue(t, e.group, qunzhu.KindAlert, "一")
+	e.enqueue(t, e.group, qunzhu.KindAlert, "二")
+	lim := fast()
+	lim.Daily = 2
+	hook := &capHook{}
+	startAt(t, e, newRecorder(), clock, outbox.Config{Limits: lim, Location: china, DailyCapReached: hook.reached})
+	e.waitSent(t, 2)
+	time.Sleep(50 * time.Millisecond)
+	if got := hook.got(); len(got) != 0 {
+		t.Fatalf("cap notices with an empty queue = %v, want none", got)
+	}
+	e.enqueue(t, e.group, qunzhu.KindAlert, "三")
+	waitFor(t, "the cap notice", func() bool { return len(hook.got()) == 1 })
 }

@@ -12,7 +12,7 @@ import (
 )
 
 const outColumns = `id, dedup_key, group_id, kind, priority, text, image, not_before,
-	attempts, status, last_error, created_at, updated_at, sent_at, ref`
+	attempts, status, last_error, created_at, updated_at, sent_at, ref, urgent`
 
 // Enqueue writes m to the outbox in the caller's transaction, so the message
 // exists exactly when the change that caused it does. It fills the defaults
@@ -55,10 +55,10 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 	m.CreatedAt, m.UpdatedAt = t.now, t.now
 
 	res, err := t.exec(`INSERT INTO outbox (status, priority, not_before, group_id, kind, dedup_key,
-		attempts, created_at, updated_at, last_error, text, image, ref)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?)`,
+		attempts, created_at, updated_at, last_error, text, image, ref, urgent)
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?)`,
 		string(m.Status), int(m.Priority), ms(m.NotBefore), m.GroupID, string(m.Kind),
-		nullString(m.DedupKey), ms(m.CreatedAt), ms(m.UpdatedAt), m.Text, nullBytes(m.Image), m.Ref)
+		nullString(m.DedupKey), ms(m.CreatedAt), ms(m.UpdatedAt), m.Text, nullBytes(m.Image), m.Ref, m.Urgent)
 	if err != nil {
 		return false, fmt.Errorf("insert outbox: %w", err)
 	}
@@ -300,7 +300,7 @@ func scanOutMessage(row scanner) (*qunzhu.OutMessage, error) {
 		sentAt                        sql.NullInt64
 	)
 	if err := row.Scan(&m.ID, &dedupKey, &m.GroupID, &kind, &priority, &m.Text, &m.Image,
-		&notBefore, &m.Attempts, &status, &m.LastError, &createdAt, &updated, &sentAt, &m.Ref); err != nil {
+		&notBefore, &m.Attempts, &status, &m.LastError, &createdAt, &updated, &sentAt, &m.Ref, &m.Urgent); err != nil {
 		return nil, err
 	}
 	m.DedupKey = dedupKey.String

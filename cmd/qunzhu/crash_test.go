@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/qunzhu/qunzhu/webhook"
+	"github.com/qunzhu/qunzhu/wxemu"
+)
+
+// TestCrashKillsLoseNothing is the crash-safety promise, tested on the real
+// binary: queue 2,000 messages through the signed webhook API while the
+// process is killed with SIGKILL at random points five times and restarted
+// each time on the same data directory; every message must reach WeChat, and
+// a kill may repeat at most the one message that was in flight.
+//
+// The emulator runs here in the test process, not inside the demo
+// (`qunzhu demo --emu-url`), so it outlives the kills and its history is the
+// one record of what WeChat got. QUNZHU_CRASH_MESSAGES and QUNZHU_CRASH_KILLS
+// scale it (bench/crash.sh runs a bigger one); -short skips it.
+func TestCrashKillsLoseNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: builds the binary and kills it; skipped with -short")
+	}
+	total, kills := envInt(t, "QUNZHU_CRASH_MESSAGES", 2000), envInt(t, "QUNZHU_CRASH_KILLS", 5)
+	bin := filepath.Join(t.TempDir(), "qunzhu")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	emu, emuURL := startEmulator(t, true)
+	c := &crashRun{t: t, bin: bin, emuURL: emuURL, data: t.TempDir(), http: freeAddr(t), logs: cmp.Or(os.Getenv("QUNZHU_CRASH_LOGS"), t.TempDir())}
+	c.start()
+	t.Cleanup(c.stop)
+
+	groups := []string{cadres, "副市长作业群", "城管工作群"}
+	texts := make([]string, total)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("崩溃测试 #%04d：12345热线工单超期，请市城管委处理。", i)
+	}
+	intake := make(chan error, 1)
+	go func() { intake <- c.queue(groups, texts) }()
+
+	// Kill at random points: during intake, during delivery, or between sends.
+	var boundaries []int64 // the emulator's last seq when each killed process was dead
+	for k := range kills {
+		time.Sleep(time.Duration(200+rand.IntN(1300)) * time.Millisecond)
+		c.kill()
+		boundaries = append(boundaries, lastSeqAll(t, emu, groups))
+		t.Logf("kill %d at emulator seq %d", k+1, boundaries[k])
+		c.start()
+	}
+	if err := <-intake; err != nil {
+		t.Fatal(err)
+	}
+
+	// Wait for the last run to deliver everything.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		got := botTexts(t, emu, groups)
+		seen := map[string]bool{}
+		for _, m := range got {
+			seen[m.Text] = true
+		}
+		if len(seen) >= total {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d messages reached the emulator", len(seen), total)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.stop()
+
+	got := botTexts(t, emu, groups)
+	bySeqs := map[string][]int64{}
+	for _, m := range got {
+		bySeqs[m.Text] = append(bySeqs[m.Text], m.Seq)
+	}
+	repeats := make([]int, kills+1) // per run: run r follows kill r
+	for _, text := range texts {
+		seqs := bySeqs[text]
+		if len(seqs) == 0 {
+			t.Errorf("lost: %q", text)
+			continue
+		}
+		for _, seq := range seqs[1:] {
+			run, _ := slices.BinarySearch(boundaries, seq)
+			repeats[run]++
+		}
+	}
+	t.Logf("crash test: %d messages queued, %d kills: %d delivered, %d unique, repeats after each kill %v",
+		total, kills, len(got), len(bySeqs), repeats[1:])
+	if len(bySeqs) != total {
+		t.Errorf("unique messages delivered = %d, want %d", len(bySeqs), total)
+	}
+	if repeats[0] != 0 {
+		t.Errorf("%d repeats before any kill, want 0", repeats[0])
+	}
+	for k, n := range repeats[1:] {
+		if n > 1 {
+			t.Errorf("kill %d: %d repeats, want at most the one message in flight", k+1, n)
+		}
+	}
+}
+
+// crashRun is the real binary, started and killed over one data directory.
+type crashRun struct {
+	t      *testing.T
+	bin    string
+	emuURL string
+	data   string
+	http   string
+	logs   string
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+	runs int
+}
+
+func (c *crashRun) start() {
+	c.t.Helper()
+	c.mu.Lock()
+	c.runs++
+	logPath := filepath.Join(c.logs, fmt.Sprintf("run%d.log", c.runs))
+	c.mu.Unlock()
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	cmd := exec.Command(c.bin, "demo", "--http", c.http, "--emu-url", c.emuURL, "--data", c.data)
+	cmd.Env = append(os.Environ(),
+		"QUNZHU_DEMO_SECRET="+testSecret,
+		// ~13 s for 2,000 messages: longer than the five kills take, so
+		// every kill lands while messages are being sent.
+		"QUNZHU_LIMITS_ACCOUNT=150/1s,10",
+		"QUNZHU_LIMITS_GROUP=1000/1s,1000",
+		"QUNZHU_LIMITS_DAILY=100000",
+		"QUNZHU_LIMITS_JITTER=0s",
+		"QUNZHU_LOG_LEVEL=info",
+	)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); logFile.Close(); close(done) }()
+	c.mu.Lock()
+	c.cmd, c.done = cmd, done
+	c.mu.Unlock()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var r struct{ WeChat string }
+		if resp, err := http.Get("http://" + c.http + "/readyz"); err == nil {
+			_ = json.NewDecoder(resp.Body).Decode(&r)
+			resp.Body.Close()
+			if r.WeChat == "online" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(logPath)
+			c.t.Fatalf("run %d did not log in within 30 s:\n%s", c.runs, tail(string(b), 4000))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// kill sends SIGKILL and waits until the process is gone, and a moment more
+// for the emulator to finish a request the process had sent.
+func (c *crashRun) kill() {
+	c.mu.Lock()
+	cmd, done := c.cmd, c.done
+	c.mu.Unlock()
+	_ = cmd.Process.Kill()
+	<-done
+	time.Sleep(50 * time.Millisecond)
+}
+
+// stop ends the last run gracefully (SIGTERM) and shows its log on failure.
+func (c *crashRun) stop() {
+	c.mu.Lock()
+	cmd, done := c.cmd, c.done
+	c.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		c.t.Errorf("qunzhu did not stop within 20 s of SIGTERM")
+		_ = cmd.Process.Kill()
+		<-done
+	}
+	if c.t.Failed() {
+		b, _ := os.ReadFile(filepath.Join(c.logs, fmt.Sprintf("run%d.log", c.runs)))
+		c.t.Logf("last run's log:\n%s", tail(string(b), 6000))
+	}
+}
+
+// queue posts every text through the signed webhook API from four clients at
+// once (faster than the bot sends, so kills also find a backlog), retrying a
+// request the kill cut off with the same dedup key until it is answered
+// queued (202) or duplicate (200: stored before the kill).
+func (c *crashRun) queue(groups, texts []string) error {
+	next := make(chan int)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := c.post(groups[i%len(groups)], texts[i], i); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range texts {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return first
+}
+
+// post sends message i until it is accepted.
+func (c *crashRun) post(group, text string, i int) error {
+	client := &http.Client{Timeout: 5 * time.Second}
+	body, _ := json.Marshal(map[string]string{"group": group, "text": text, "dedup_key": "crash-" + strconv.Itoa(i)})
+	for try := 0; try < 2000; try++ {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+c.http+"/api/v1/messages", bytes.NewReader(body))
+		ts := time.Now().Unix()
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Qunzhu-Source", demoSource)
+		req.Header.Set("X-Qunzhu-Timestamp", strconv.FormatInt(ts, 10))
+		req.Header.Set("X-Qunzhu-Signature", webhook.Sign(testSecret, ts, body))
+		resp, err := client.Do(req)
+		if err != nil {
+			time.Sleep(20 * time.Millisecond) // killed: wait for the restart
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK:
+			return nil
+		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+			time.Sleep(50 * time.Millisecond)
+		default:
+			return fmt.Errorf("message %d: %d %s", i, resp.StatusCode, b)
+		}
+	}
+	return fmt.Errorf("message %d: never accepted", i)
+}
+
+// botTexts is everything the bot sent to groups, in seq order.
+func botTexts(t *testing.T, emu *wxemu.Server, groups []string) []wxemu.Message {
+	t.Helper()
+	var out []wxemu.Message
+	for _, g := range groups {
+		ms, err := emu.Messages(g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Bot && strings.HasPrefix(m.Text, "崩溃测试 #") {
+				out = append(out, m)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b wxemu.Message) int { return int(a.Seq - b.Seq) })
+	return out
+}
+
+func lastSeqAll(t *testing.T, emu *wxemu.Server, groups []string) int64 {
+	t.Helper()
+	var last int64
+	for _, g := range groups {
+		ms, err := emu.Messages(g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) > 0 {
+			last = max(last, ms[len(ms)-1].Seq)
+		}
+	}
+	return last
+}
+
+func envInt(t *testing.T, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive number", name, v)
+	}
+	return n
+}
