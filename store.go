@@ -32,6 +32,10 @@ type Tx interface {
 	MemberTx
 	OutboxTx
 	AttachTx
+	TaskTx
+	ReportTx
+	BroadcastTx
+	IntakeTx
 }
 
 // Outbox is the sender's side of the store.
@@ -52,4 +56,14 @@ type Outbox interface {
 	OutboxStats(ctx context.Context) (OutboxStats, error)
 	// Enqueued is signalled (without blocking) after a commit that enqueued.
 	Enqueued() <-chan struct{}
+
+	// SentSince counts messages sent at or after t: the daily cap counts a
+	// calendar day from local midnight, durably across restarts.
+	SentSince(ctx context.Context, t time.Time) (int, error)
+	// Unforwarded returns up to n pending Urgent messages due at now that were
+	// not yet copied to the fallback robot, oldest first.
+	Unforwarded(ctx context.Context, now time.Time, n int) ([]*OutMessage, error)
+	// MarkForwarded records that the fallback robot got a copy of message id,
+	// so a copy goes out once; the message itself stays queued for WeChat.
+	MarkForwarded(ctx context.Context, id int64) error
 }

@@ -22,11 +22,30 @@ func (s *server) routes(e *gin.Engine) {
 	// because the signature covers the raw body, which only the handler reads.
 	api := e.Group("/api/v1")
 	api.POST("/messages", s.handleMessage)
+	// 12345 hotline ticket events, HMAC like /messages.
+	api.POST("/hotline/tickets", s.handleHotlineTicket)
+	// Prometheus Alertmanager webhook receiver; bearer token in the handler.
+	api.POST("/alertmanager/:route", s.handleAlertmanager)
+	// This document, so a sender's developer finds every endpoint and shape.
+	api.GET("/openapi.yaml", s.handleOpenAPI)
+
+	// Drop-in replacements for the WeCom and DingTalk group robots: a sender
+	// changes only the host in its URL. Authenticated as the originals are
+	// (key / access_token + sign in the query), inside the handlers.
+	e.POST("/cgi-bin/webhook/send", s.handleWeCom)
+	e.POST("/robot/send", s.handleDingTalk)
 
 	// Demo only: move the domain clock forward (deadlines, reminders).
 	if s.demoClock != nil {
 		e.GET("/_demo/clock", s.handleDemoClock)
 		e.POST("/_demo/clock", s.handleDemoClock)
+	}
+
+	// The WeChat login page the fallback robot's alert links to (token-checked
+	// inside the handlers when a token is configured).
+	if s.login != nil {
+		e.GET("/login", s.handleLoginPage)
+		e.GET("/login/qr.png", s.handleLoginQR)
 	}
 
 	e.NoRoute(s.notFound)

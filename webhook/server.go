@@ -5,12 +5,9 @@
 package webhook
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
-	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -33,78 +30,6 @@ const (
 	MinSecretBytes = 16
 )
 
-// Source is one system allowed to post webhooks (the 12345 hotline, an alert
-// manager…). Each has its own secret so one leaked secret can be rotated without
-// touching the others, and its own list of groups so a misconfigured sender
-// cannot post into the secretary's cadre group.
-type Source struct {
-	// Name is sent in X-Qunzhu-Source and names the source in logs and dedup
-	// keys: ASCII letters, digits, '.', '_' and '-', at most 64.
-	Name string
-	// Secret is the HMAC-SHA256 key; never logged or shown.
-	Secret string
-	// Groups are the group names or ids (as decimal strings) the source may post
-	// to; empty means every registered group.
-	Groups []string
-}
-
-// String keeps the secret out of any %v or slog rendering of a Source.
-func (s Source) String() string {
-	return fmt.Sprintf("webhook.Source{Name:%q Groups:%q}", s.Name, s.Groups)
-}
-
-// LogValue keeps the secret out of structured logs.
-func (s Source) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("name", s.Name), slog.Any("groups", s.Groups))
-}
-
-// allows reports whether the source may post to g: by id or by current name.
-func (s Source) allows(g *qunzhu.Group) bool {
-	if len(s.Groups) == 0 {
-		return true
-	}
-	id := fmt.Sprint(g.ID)
-	for _, a := range s.Groups {
-		a = strings.TrimSpace(a)
-		if a == id || a == g.Name {
-			return true
-		}
-	}
-	return false
-}
-
-var sourceNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-
-// ValidateSources checks the configured sources, so that `config check` and
-// startup can refuse a bad configuration with a message naming the source.
-// NewServer also leaves invalid sources out (fail closed), but only logs it.
-func ValidateSources(sources []Source) error {
-	var errs []error
-	seen := make(map[string]bool)
-	for i, src := range sources {
-		if err := validateSource(src); err != nil {
-			errs = append(errs, fmt.Errorf("webhook source %d (%q): %w", i+1, src.Name, err))
-			continue
-		}
-		if seen[src.Name] {
-			errs = append(errs, fmt.Errorf("webhook source %d (%q): name used twice", i+1, src.Name))
-		}
-		seen[src.Name] = true
-	}
-	return errors.Join(errs...)
-}
-
-func validateSource(src Source) error {
-	switch {
-	case !sourceNameRE.MatchString(src.Name):
-		return errors.New("name must be 1-64 ASCII letters, digits, '.', '_' or '-'")
-	case len(src.Secret) < MinSecretBytes:
-		// Says the length rule, never the secret.
-		return fmt.Errorf("secret must be at least %d bytes", MinSecretBytes)
-	}
-	return nil
-}
-
 // Deps is everything the server needs, passed explicitly (no globals) so tests
 // and cmd/qunzhu wire it the same way.
 type Deps struct {
@@ -116,11 +41,19 @@ type Deps struct {
 	// Clock decides the timestamp window; nil means the system clock.
 	Clock  qunzhu.Clock
 	Logger *slog.Logger // nil discards
+	// Limiter enforces each source's Limit; nil allows everything.
+	Limiter qunzhu.Limiter
+	// Location is where times in posted messages are written (an alert's
+	// start time); nil means Asia/Shanghai.
+	Location *time.Location
 	// DemoClock, only in demo mode, exposes /_demo/clock so a person or a test
 	// can jump the domain clock to a deadline; OnClockAdvance runs after a jump
 	// (the scheduler ticks at once). Nil in production: the route does not exist.
 	DemoClock      *qunzhu.OffsetClock
 	OnClockAdvance func()
+	// Login, when set, serves the WeChat login page (/login, /login/qr.png)
+	// that fallback alerts link to; nil: the routes do not exist.
+	Login *LoginPage
 }
 
 // server holds the dependencies the handlers share.
@@ -130,13 +63,20 @@ type server struct {
 	state   func() qunzhu.SessionState
 	clock   qunzhu.Clock
 	logger  *slog.Logger
+	limiter qunzhu.Limiter
+	loc     *time.Location
+	// tokens finds a compatible robot's source by the credential in its
+	// request (see tokenKey).
+	tokens map[string]Source
 
 	demoClock      *qunzhu.OffsetClock
 	onClockAdvance func()
+	login          *LoginPage
 }
 
-// NewServer returns the webhook HTTP handler: /healthz, /readyz and
-// POST /api/v1/messages (see routes.go). It returns an http.Handler, not a gin
+// NewServer returns the webhook HTTP handler: probes, the generic and hotline
+// intake, the WeCom, DingTalk and Alertmanager compatible endpoints and the
+// OpenAPI document (see routes.go). It returns an http.Handler, not a gin
 // engine, so nothing outside this package depends on gin. Invalid or duplicate
 // sources are logged and left out, so a misconfigured source is refused rather
 // than accepted with a weak secret; call ValidateSources first to fail fast.
@@ -151,15 +91,22 @@ func NewServer(d Deps) http.Handler {
 		state:   d.State,
 		clock:   d.Clock,
 		logger:  d.Logger,
+		limiter: d.Limiter,
+		loc:     d.Location,
+		tokens:  make(map[string]Source),
 
 		demoClock:      d.DemoClock,
 		onClockAdvance: d.OnClockAdvance,
+		login:          d.Login,
 	}
 	if s.clock == nil {
 		s.clock = qunzhu.SystemClock{}
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.loc == nil {
+		s.loc = chinaTime()
 	}
 	dup := make(map[string]bool)
 	for _, src := range d.Sources {
@@ -177,6 +124,7 @@ func NewServer(d Deps) http.Handler {
 		s.logger.Error("webhook: source disabled", slog.String("source", name), slog.String("reason", "name used twice"))
 		delete(s.sources, name)
 	}
+	s.indexTokens()
 
 	// Release mode silences gin's debug route dump and warnings on stdout; the
 	// mode is a process-wide atomic in gin, so setting it here is race-free.
@@ -189,4 +137,37 @@ func NewServer(d Deps) http.Handler {
 	e.HandleMethodNotAllowed = true
 	s.routes(e)
 	return e
+}
+
+// indexTokens lets the compatible endpoints find their source by the key,
+// access_token or bearer token in the request. A token shared by two sources
+// of a kind disables both: which one was meant is a guess we refuse to make.
+func (s *server) indexTokens() {
+	shared := map[string]bool{}
+	for _, src := range s.sources {
+		if src.Token == "" || src.kind() == KindMessage || src.kind() == KindHotline {
+			continue
+		}
+		k := tokenKey(src.kind(), src.Token)
+		if other, ok := s.tokens[k]; ok {
+			shared[k] = true
+			s.logger.Error("webhook: source disabled", slog.String("source", src.Name), slog.String("reason", "same token as source "+other.Name))
+			s.logger.Error("webhook: source disabled", slog.String("source", other.Name), slog.String("reason", "same token as source "+src.Name))
+			delete(s.sources, src.Name)
+			delete(s.sources, other.Name)
+		}
+		s.tokens[k] = src
+	}
+	for k := range shared {
+		delete(s.tokens, k)
+	}
+}
+
+// chinaTime is Asia/Shanghai, or UTC+8 where the time zone database is missing
+// (a scratch container): China has one zone and no daylight saving.
+func chinaTime() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
 }

@@ -38,6 +38,9 @@ type app struct {
 	clock   qunzhu.Clock
 	httpLn  net.Listener
 	http    *http.Server
+	// services are long-running parts a feature adds in wireFeatures (the
+	// fallback robot's watch); run starts each and waits for it at shutdown.
+	services []func(context.Context) error
 }
 
 // appOptions are what differs between serve and demo.
@@ -76,7 +79,7 @@ func (c *Config) limits() (outbox.Limits, error) {
 	for _, x := range []struct {
 		s   string
 		dst *qunzhu.Limit
-	}{{c.Limits.Account, &l.Account}, {c.Limits.Daily, &l.Daily}, {c.Limits.Group, &l.Group}} {
+	}{{c.Limits.Account, &l.Account}, {c.Limits.Group, &l.Group}} {
 		if x.s == "" {
 			continue
 		}
@@ -88,6 +91,13 @@ func (c *Config) limits() (outbox.Limits, error) {
 	}
 	if c.Limits.Jitter != nil {
 		l.Jitter = time.Duration(*c.Limits.Jitter)
+	}
+	if c.Limits.Daily != "" {
+		n, err := parseDaily(c.Limits.Daily)
+		if err != nil {
+			return l, err
+		}
+		l.Daily = n
 	}
 	return l, l.Validate()
 }
@@ -130,7 +140,7 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		return nil, err
 	}
 	ratelimit.RouteRedisLogs(log)
-	a.limiter, a.closeRL, err = ratelimit.NewFromURL(ctx, cfg.RedisURL, log)
+	a.limiter, a.closeRL, err = ratelimit.NewFromURLClock(ctx, cfg.RedisURL, clock, log)
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("limiter: %w", err)
@@ -163,14 +173,21 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 	}
 	a.sender = outbox.NewSender(store, a.bot, a.limiter, clock, log.With("component", "outbox"), senderCfg)
 
-	sources := opt.sources
-	for _, s := range cfg.Sources {
-		sources = append(sources, webhook.Source{Name: s.Name, Secret: s.Secret, Groups: s.Groups})
+	cfgSources, err := cfg.webhookSources()
+	if err != nil {
+		a.closeRL()
+		store.Close()
+		return nil, err
 	}
+	sources := append(opt.sources, cfgSources...)
 	a.http = &http.Server{
 		Handler: webhook.NewServer(webhook.Deps{
 			Store: store, Sources: sources, State: a.bot.State, Logger: log.With("component", "webhook"),
 			DemoClock: opt.demoClock, OnClockAdvance: a.runner.Kick,
+			Login: a.loginPage(),
+
+			// Webhook intake: per-source rate limits, times in messages.
+			Limiter: a.limiter, Location: loc,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -223,11 +240,19 @@ func (a *app) run(ctx context.Context) error {
 	defer stopBot()
 	var wg sync.WaitGroup
 	httpErr := make(chan error, 1)
-	wg.Add(4)
+	wg.Add(4 + len(a.services))
 	go func() {
 		defer wg.Done()
 		_ = a.runner.Run(ctx)
 	}()
+	for _, run := range a.services {
+		go func() {
+			defer wg.Done()
+			if err := run(ctx); err != nil {
+				a.log.Error("service stopped", "err", err)
+			}
+		}()
+	}
 	go func() {
 		defer wg.Done()
 		if err := a.http.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -33,6 +33,21 @@ type Config struct {
 	Limits      LimitsConfig   `yaml:"limits"`
 	// Emulator describes the built-in WeChat emulator's people; demo only.
 	Emulator *EmulatorConfig `yaml:"emulator"`
+	// PublicURL is where people reach this server, e.g.
+	// https://qunzhu.example.gov.cn: fallback alerts link to PublicURL/login.
+	PublicURL string `yaml:"public_url"`
+	// LoginToken, when set, is required on the login page (?token=…): whoever
+	// scans its QR code logs the bot in. Or login_token_file, QUNZHU_LOGIN_TOKEN.
+	LoginToken     string `yaml:"login_token"`
+	LoginTokenFile string `yaml:"login_token_file"`
+	// Fallback is the group robot outside WeChat that hears about outages.
+	Fallback FallbackConfig `yaml:"fallback"`
+	// Broadcasts tunes 群发 and festival greetings (features_broadcast.go).
+	Broadcasts BroadcastsConfig `yaml:"broadcasts"`
+	// Reports tunes 交作业 (features_report.go).
+	Reports ReportsConfig `yaml:"reports"`
+	// Tasks tunes 督办 (features_task.go).
+	Tasks TasksConfig `yaml:"tasks"`
 }
 
 // EmulatorConfig lists who is in each emulated WeChat group, registered or not.
@@ -56,6 +71,12 @@ type MemberConfig struct {
 	Name string `yaml:"name"`
 	Unit string `yaml:"unit"`
 	Role string `yaml:"role"`
+	// How the WeCom / DingTalk compatible robots' mentions name this person
+	// (features_webhook.go): mentioned_mobile_list / atMobiles, a WeCom
+	// userid, a DingTalk userId.
+	Mobile     string `yaml:"mobile"`
+	WeComID    string `yaml:"wecom_userid"`
+	DingTalkID string `yaml:"dingtalk_userid"`
 }
 
 // SourceConfig is one system allowed to post webhooks. The secret comes from
@@ -65,6 +86,18 @@ type SourceConfig struct {
 	Secret     string   `yaml:"secret"`
 	SecretFile string   `yaml:"secret_file"`
 	Groups     []string `yaml:"groups"`
+	// Kind is message (the default), hotline, wecom, dingtalk or
+	// alertmanager; the fields below are read in features_webhook.go. Token
+	// (the WeCom key, DingTalk access_token, Alertmanager bearer token) comes
+	// from Token, TokenFile or QUNZHU_SOURCE_<NAME>_TOKEN.
+	Kind         string        `yaml:"kind"`
+	Token        string        `yaml:"token"`
+	Key          string        `yaml:"key"` // the WeCom robot key: another name for token
+	TokenFile    string        `yaml:"token_file"`
+	Group        string        `yaml:"group"`
+	Routes       []RouteConfig `yaml:"routes"`
+	RateLimit    string        `yaml:"rate_limit"`
+	DigestWindow *Duration     `yaml:"digest_window"`
 }
 
 // LimitsConfig overrides the governor's defaults; each limit is written
@@ -75,6 +108,10 @@ type LimitsConfig struct {
 	Group   string `yaml:"group"`
 	// Jitter is nil when not set, so that 0 (no jitter) can be asked for.
 	Jitter *Duration `yaml:"jitter"`
+	// ThrottleBackoff is the first pause after a 1205 (5m), doubling on each
+	// further 1205 up to ThrottleBackoffMax (1h).
+	ThrottleBackoff    *Duration `yaml:"throttle_backoff"`
+	ThrottleBackoffMax *Duration `yaml:"throttle_backoff_max"`
 }
 
 // Duration reads "90s", "2h" in YAML.
@@ -145,6 +182,12 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 			s.Secret = strings.TrimSpace(string(b))
 		}
 	}
+	if err := cfg.loadDelivery(getenv); err != nil {
+		return nil, err
+	}
+	if err := cfg.loadWebhookTokens(getenv); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -201,11 +244,9 @@ func (c *Config) validate() error {
 			bad("webhook_sources[%d].name: %q is listed twice", i, s.Name)
 		}
 		names[s.Name] = true
-		if len(s.Secret) < 16 {
-			bad("webhook_sources[%s]: secret missing or shorter than 16 characters (set secret, secret_file or QUNZHU_SOURCE_%s_SECRET)", s.Name, envName(s.Name))
-		}
 	}
-	for name, v := range map[string]string{"limits.account": c.Limits.Account, "limits.daily": c.Limits.Daily, "limits.group": c.Limits.Group} {
+	errs = append(errs, c.validateWebhooks()...)
+	for name, v := range map[string]string{"limits.account": c.Limits.Account, "limits.group": c.Limits.Group} {
 		if v == "" {
 			continue
 		}
@@ -213,6 +254,10 @@ func (c *Config) validate() error {
 			bad("%s: %v", name, err)
 		}
 	}
+	errs = append(errs, c.validateDelivery()...)
+	errs = append(errs, c.Broadcasts.validate()...)
+	errs = append(errs, c.Reports.validate()...)
+	errs = append(errs, c.Tasks.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu"
@@ -46,6 +47,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		f.data = dir
 	}
 	applyFlags(cfg, f, "127.0.0.1:8080", "")
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + cfg.HTTPAddr // the login page link in fallback alerts
+	}
 	if cfg.Emulator == nil {
 		return errors.New("demo: the configuration has no emulator section")
 	}
@@ -65,24 +69,27 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 
-	emu := wxemu.New(emulatorConfig(cfg.Emulator, log))
-	emuLn, err := net.Listen("tcp", f.emu)
-	if err != nil {
-		return fmt.Errorf("emulator listen %s: %w", f.emu, err)
+	emuURL := strings.TrimRight(f.emuURL, "/")
+	if emuURL == "" {
+		emu := wxemu.New(emulatorConfig(cfg.Emulator, log))
+		emuLn, err := net.Listen("tcp", f.emu)
+		if err != nil {
+			return fmt.Errorf("emulator listen %s: %w", f.emu, err)
+		}
+		emuSrv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = emuSrv.Serve(emuLn) }()
+		emuURL = "http://" + emuLn.Addr().String()
+		defer func() {
+			emu.Close()
+			shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = emuSrv.Shutdown(shut)
+		}()
 	}
-	emuSrv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = emuSrv.Serve(emuLn) }()
-	emuURL := "http://" + emuLn.Addr().String()
-	defer func() {
-		emu.Close()
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = emuSrv.Shutdown(shut)
-	}()
 
 	a, err := startApp(ctx, cfg, log, appOptions{
 		transport: wxemu.Transport(emuURL),
-		sources:   []webhook.Source{{Name: demoSource, Secret: secret}},
+		sources:   append([]webhook.Source{{Name: demoSource, Secret: secret}}, demoSources(secret)...),
 		demoClock: &qunzhu.OffsetClock{},
 	})
 	if err != nil {
@@ -93,11 +100,13 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fmt.Fprintf(stdout, "  Webhook 服务 server:        %s\n", a.httpURL())
 	fmt.Fprintf(stdout, "  数据目录 data dir:          %s\n", cfg.DataDir)
 	fmt.Fprintf(stdout, "  演示时钟 demo clock:        %s/_demo/clock   (POST {\"advance\":\"25h\"} 快进 / jump ahead)\n", a.httpURL())
+	fmt.Fprintf(stdout, "  登录页 login page:          %s/login\n", strings.TrimRight(cfg.PublicURL, "/"))
 	if generated {
 		fmt.Fprintf(stdout, "  webhook 来源 source %q 密钥 secret: %s   (固定它 / pin it with QUNZHU_DEMO_SECRET)\n", demoSource, secret)
 	} else {
 		fmt.Fprintf(stdout, "  webhook 来源 source %q 密钥 secret: from QUNZHU_DEMO_SECRET\n", demoSource)
 	}
+	printDemoSources(stdout, demoSources(secret))
 	return a.run(ctx)
 }
 

@@ -8,14 +8,25 @@ import "github.com/qunzhu/qunzhu/outbox"
 // is visible here; the features themselves never import each other.
 func wireFeatures(a *app, senderCfg *outbox.Config) error {
 	// 督办 (tasks).
+	if err := wireTasks(a); err != nil {
+		return err
+	}
 
 	// 交作业 (reports).
+	wireReports(a)
 
 	// 群发 (broadcasts) and festival greetings.
+	wireBroadcasts(a, senderCfg)
 
 	// Webhook intake (hotline tickets, compatible robots).
+	if err := wireWebhooks(a); err != nil {
+		return err
+	}
 
 	// Delivery (fallback robot, daily cap notices).
+	if err := wireDelivery(a, senderCfg); err != nil {
+		return err
+	}
 
 	return nil
 }

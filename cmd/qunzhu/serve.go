@@ -11,6 +11,9 @@ import (
 // instances (and tests) can run side by side.
 type commonFlags struct {
 	http, emu, data, config string
+	// emuURL points demo at an emulator that runs on its own (cmd/wxemu), so
+	// it outlives the process: the crash test kills qunzhu, not WeChat.
+	emuURL string
 }
 
 func parseFlags(name string, args []string, stderr io.Writer, withEmu bool) (*commonFlags, error) {
@@ -22,6 +25,7 @@ func parseFlags(name string, args []string, stderr io.Writer, withEmu bool) (*co
 	fs.StringVar(&f.config, "config", "", "YAML configuration file")
 	if withEmu {
 		fs.StringVar(&f.emu, "emu", "127.0.0.1:8090", "listen address of the built-in WeChat emulator")
+		fs.StringVar(&f.emuURL, "emu-url", "", "use the WeChat emulator already running at this URL (cmd/wxemu) instead of starting one")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
