@@ -22,22 +22,7 @@ func (t *tx) OwnedGroups(sessionKey string) ([]*qunzhu.Group, error) {
 		return nil, nil
 	}
 	rows, err := t.query(ownedGroupsQuery, sessionKey)
-	if err != nil {
-		return nil, fmt.Errorf("select owned groups: %w", err)
-	}
-	defer rows.Close()
-	var list []*qunzhu.Group
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan owned group: %w", err)
-		}
-		list = append(list, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("select owned groups: %w", err)
-	}
-	return list, nil
+	return collect(rows, err, scanGroup, "owned groups")
 }
 
 // ownedGroupsQuery repeats "session_key <> ”" so members_session_key is used.

@@ -37,22 +37,7 @@ func (s *Store) Unforwarded(ctx context.Context, now time.Time, n int) ([]*qunzh
 		return nil, nil
 	}
 	rows, err := s.read.QueryContext(ctx, unforwardedQuery, ms(now), n)
-	if err != nil {
-		return nil, fmt.Errorf("select unforwarded urgent messages: %w", err)
-	}
-	defer rows.Close()
-	var list []*qunzhu.OutMessage
-	for rows.Next() {
-		m, err := scanOutMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan unforwarded urgent message: %w", err)
-		}
-		list = append(list, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("select unforwarded urgent messages: %w", err)
-	}
-	return list, nil
+	return collect(rows, err, scanOutMessage, "unforwarded urgent messages")
 }
 
 // MarkForwarded records that the fallback robot got a copy of message id. It

@@ -70,22 +70,7 @@ func (t *tx) GroupByName(name string) (*qunzhu.Group, error) {
 // Groups returns every registered group in the order they were registered.
 func (t *tx) Groups() ([]*qunzhu.Group, error) {
 	rows, err := t.query(`SELECT ` + groupColumns + ` FROM "groups" ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("select groups: %w", err)
-	}
-	defer rows.Close()
-	var gs []*qunzhu.Group
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan group: %w", err)
-		}
-		gs = append(gs, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("select groups: %w", err)
-	}
-	return gs, nil
+	return collect(rows, err, scanGroup, "groups")
 }
 
 // RenameGroup records a new WeChat name for a group, after the bot saw the group

@@ -137,22 +137,7 @@ func (t *tx) MemberBySession(groupID int64, sessionKey string) (*qunzhu.Member, 
 // unknown group has none.
 func (t *tx) Members(groupID int64) ([]*qunzhu.Member, error) {
 	rows, err := t.query(`SELECT `+memberColumns+` FROM members WHERE group_id = ? ORDER BY id`, groupID)
-	if err != nil {
-		return nil, fmt.Errorf("select members: %w", err)
-	}
-	defer rows.Close()
-	var list []*qunzhu.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan member: %w", err)
-		}
-		list = append(list, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("select members: %w", err)
-	}
-	return list, nil
+	return collect(rows, err, scanMember, "members")
 }
 
 // BindMember records, after a valid /认证 code, that id is this member's WeChat

@@ -77,22 +77,7 @@ func (s *Store) Due(ctx context.Context, now time.Time, n int) ([]*qunzhu.OutMes
 		return nil, nil
 	}
 	rows, err := s.read.QueryContext(ctx, dueQuery, ms(now), n)
-	if err != nil {
-		return nil, fmt.Errorf("select due messages: %w", err)
-	}
-	defer rows.Close()
-	var list []*qunzhu.OutMessage
-	for rows.Next() {
-		m, err := scanOutMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan due message: %w", err)
-		}
-		list = append(list, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("select due messages: %w", err)
-	}
-	return list, nil
+	return collect(rows, err, scanOutMessage, "due messages")
 }
 
 // dueQuery is shared with the test that checks its query plan.

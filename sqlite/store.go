@@ -274,3 +274,24 @@ func rowsAffected(res sql.Result) (int64, error) {
 type scanner interface {
 	Scan(dest ...any) error
 }
+
+// collect reads every row of a query with scan; what names the rows in
+// errors ("select tasks: …", "scan tasks: …"). It closes rows.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error), what string) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("select %s: %w", what, err)
+	}
+	defer rows.Close()
+	var list []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan %s: %w", what, err)
+		}
+		list = append(list, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("select %s: %w", what, err)
+	}
+	return list, nil
+}

@@ -348,22 +348,7 @@ func (t *tx) Tasks(f qunzhu.TaskFilter) ([]*qunzhu.Task, error) {
 
 func (t *tx) selectTasks(q string, args ...any) ([]*qunzhu.Task, error) {
 	rows, err := t.query(q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("select tasks: %w", err)
-	}
-	defer rows.Close()
-	var list []*qunzhu.Task
-	for rows.Next() {
-		task, err := scanTask(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan task: %w", err)
-		}
-		list = append(list, task)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("select tasks: %w", err)
-	}
-	return list, nil
+	return collect(rows, err, scanTask, "tasks")
 }
 
 func scanTask(row scanner) (*qunzhu.Task, error) {

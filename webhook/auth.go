@@ -146,3 +146,29 @@ func (s *server) authenticate(c *gin.Context, body []byte, kind string) (Source,
 	}
 	return src, ts, nil
 }
+
+// admitSigned runs, in order, the checks every HMAC-signed endpoint shares:
+// content type, body size, source, timestamp, signature, then the source's
+// rate. On a refusal it has written the answer and ok is false; nothing has
+// touched the store.
+func (s *server) admitSigned(c *gin.Context, kind string) (src Source, ts int64, body []byte, ok bool) {
+	if err := checkContentType(c.GetHeader("Content-Type")); err != nil {
+		s.writeError(c, err)
+		return src, 0, nil, false
+	}
+	body, err := readBody(c)
+	if err != nil {
+		s.writeError(c, err)
+		return src, 0, nil, false
+	}
+	src, ts, err = s.authenticate(c, body, kind)
+	if err != nil {
+		s.writeError(c, err)
+		return src, 0, nil, false
+	}
+	if wait, allowed := s.allow(c.Request.Context(), src); !allowed {
+		s.tooMany(c, src, wait)
+		return src, 0, nil, false
+	}
+	return src, ts, body, true
+}

@@ -73,22 +73,8 @@ type ticketEvent struct {
 // the same signed request. Everything happens in one transaction, so an
 // accepted event and the messages it causes are stored together.
 func (s *server) handleHotlineTicket(c *gin.Context) {
-	if err := checkContentType(c.GetHeader("Content-Type")); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	body, err := readBody(c)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	src, ts, err := s.authenticate(c, body, KindHotline)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	if wait, ok := s.allow(c.Request.Context(), src); !ok {
-		s.tooMany(c, src, wait)
+	src, ts, body, ok := s.admitSigned(c, KindHotline)
+	if !ok {
 		return
 	}
 	ev, err := parseTicketEvent(body)

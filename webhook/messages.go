@@ -77,23 +77,8 @@ const (
 // enqueues. Any refusal returns before the transaction or rolls it back, so a 4xx
 // never changes the store, and a 2xx is only written after the commit.
 func (s *server) handleMessage(c *gin.Context) {
-	if err := checkContentType(c.GetHeader("Content-Type")); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	body, err := readBody(c)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-
-	src, ts, err := s.authenticate(c, body, KindMessage)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	if wait, ok := s.allow(c.Request.Context(), src); !ok {
-		s.tooMany(c, src, wait)
+	src, ts, body, ok := s.admitSigned(c, KindMessage)
+	if !ok {
 		return
 	}
 

@@ -39,17 +39,9 @@ func parseFlags(name string, args []string, stderr io.Writer, withEmu bool) (*co
 // runServe runs qunzhu with a real WeChat account: the login QR code is drawn
 // in the terminal.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f, err := parseFlags("serve", args, stderr, false)
+	cfg, err := productionConfig("serve", args, getenv, stderr)
 	if err != nil {
 		return err
-	}
-	cfg, err := loadConfig(f.config, nil, getenv)
-	if err != nil {
-		return err
-	}
-	applyFlags(cfg, f, ":8080", "./data")
-	if err := cfg.validate(); err != nil {
-		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	log, err := newLogger(cfg.LogLevel, stderr)
 	if err != nil {
@@ -81,21 +73,31 @@ func applyFlags(cfg *Config, f *commonFlags, defHTTP, defData string) {
 
 // runConfigCheck validates a configuration and says what is wrong.
 func runConfigCheck(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f, err := parseFlags("config check", args, stderr, false)
+	cfg, err := productionConfig("config check", args, getenv, stderr)
 	if err != nil {
 		return err
-	}
-	cfg, err := loadConfig(f.config, nil, getenv)
-	if err != nil {
-		return err
-	}
-	applyFlags(cfg, f, ":8080", "./data")
-	if err := cfg.validate(); err != nil {
-		return fmt.Errorf("invalid configuration:\n%w", err)
-	}
-	if _, err := cfg.limits(); err != nil {
-		return fmt.Errorf("invalid configuration: %w", err)
 	}
 	fmt.Fprintf(stdout, "configuration ok: %d groups, %d webhook sources\n", len(cfg.Groups), len(cfg.Sources))
 	return nil
+}
+
+// productionConfig reads flags, the file and the environment the way serve
+// does, so `config check` judges exactly what serve would run.
+func productionConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	f, err := parseFlags(name, args, stderr, false)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := loadConfig(f.config, nil, getenv)
+	if err != nil {
+		return nil, err
+	}
+	applyFlags(cfg, f, ":8080", "./data")
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	if _, err := cfg.limits(); err != nil {
+		return nil, fmt.Errorf("invalid configuration: %w", err)
+	}
+	return cfg, nil
 }
