@@ -211,8 +211,10 @@ type TaskUnitStats struct {
 	ClosedLate   int
 	Open         int // not closed yet, including those waiting for 销号
 	Overdue      int // open past the deadline now
-	// AvgDaysToClose is the mean time from assignment to 销号 of the closed
-	// ones, in days; 0 when none is closed.
+	// AvgDaysToClose is the mean time from assignment to when the closed ones
+	// were finished (Task.Finished, the same instant "on time" is judged by),
+	// in days; 0 when none is closed. A slow 销号 does not count against the
+	// unit.
 	AvgDaysToClose float64
 }
 

@@ -293,7 +293,7 @@ func loadTask(req *Request, arg, example string) (*qunzhu.Task, error) {
 		return nil, err
 	}
 	if task.GroupID != req.In.GroupID {
-		return nil, qunzhu.Errorf(qunzhu.EFORBIDDEN, "任务#%d不属于本群。查看本群的督办：/督办 列表", id)
+		return nil, qunzhu.Errorf(qunzhu.EFORBIDDEN, "督办#%d是别的群的，本群不能查看或办理。查看本群的督办：/督办 列表", id)
 	}
 	return task, nil
 }

@@ -201,13 +201,15 @@ func mentionName(m *qunzhu.Member) string {
 	return m.Name
 }
 
-// mentions writes "@甲 @乙 " for members.
+// mentions writes "@甲\u2005@乙" for members: each mention ends with the
+// U+2005 WeChat puts after it, except the last, because the list always ends
+// a line or the message and a trailing U+2005 there shows as a stray space.
 func mentions(ms []*qunzhu.Member) string {
 	var b strings.Builder
 	for _, m := range ms {
 		b.WriteString(Mention(mentionName(m)))
 	}
-	return b.String()
+	return strings.TrimSuffix(b.String(), "\u2005")
 }
 
 // assigneeMentions mentions everyone a task is assigned to.

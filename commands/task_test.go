@@ -1,7 +1,6 @@
 package commands_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +61,7 @@ func (e *taskEnv) tasks() []*qunzhu.Task {
 func TestTaskAssignToAUnitMentionsAllItsMembers(t *testing.T) {
 	e := newTaskEnv(t, commands.TaskConfig{})
 	got := e.say(e.owner, "/督办 市城管委 修复人民路路灯 限期3天")
-	want := "【督办#1】修复人民路路灯\n责任单位：市城管委 @李局长\u2005@赵科长\u2005\n" +
+	want := "【督办#1】修复人民路路灯\n责任单位：市城管委 @李局长\u2005@赵科长\n" +
 		"期限：6月5日（周四）09:00（还剩3天）\n督办人：王书记\n" +
 		"请及时报告进展：/进展 1 内容；办完后：/办结 1 内容（可紧接着发现场照片）"
 	if got != want {
@@ -97,6 +96,9 @@ func TestTaskAssignForms(t *testing.T) {
 			if len(ts) != 1 {
 				t.Fatalf("tasks = %d, want 1 (reply %q)", len(ts), reply)
 			}
+			if strings.Contains(reply, "\u2005\n") || strings.HasSuffix(reply, "\u2005") {
+				t.Errorf("card has a mention's U+2005 before a line break: %q", reply)
+			}
 			task := ts[0]
 			if task.Unit != tt.unit || len(task.AssigneeIDs) != tt.assignees || task.Title != tt.title || !task.Deadline.Equal(tt.deadline) {
 				t.Errorf("task = unit %q, %d assignees, %q, %v; want %q, %d, %q, %v (reply %q)",
@@ -124,6 +126,7 @@ func TestTaskAssignRefusals(t *testing.T) {
 		{"no text", owner, "/督办 市城管委", "请写上督办事项。例："},
 		{"only a deadline", owner, "/督办 市城管委 限期3天", "请写上督办事项。例："},
 		{"past deadline", owner, "/督办 市城管委 修复路灯 今天8点", "期限「今天8点」是6月2日（周一）08:00，已经过了"},
+		{"past day", owner, "/督办 市城管委 修复路灯 昨天", "期限「昨天」是6月1日（周日）18:00，已经过了"},
 		{"impossible date", owner, "/督办 市城管委 修复路灯 2月30日", "看不懂期限「2月30日」：没有这一天"},
 		{"unreadable deadline", owner, "/督办 市城管委 修复路灯 限期三天半", "看不懂期限「限期三天半」"},
 		{"a member may not assign", li, "/督办 区委办 整理材料", "只有群主或管理员可以派发督办。"},
@@ -181,9 +184,9 @@ func TestTaskLifeInTheGroup(t *testing.T) {
 		{e.li, "/销号 1", "只有督办人（王书记）或群主可以给督办#1销号或退回。"},
 		{e.owner, "/退回 1", "请写上退回原因。例：/退回 23 照片看不清，请补充现场照片"},
 		{e.owner, "/退回 1 照片看不清，请补充",
-			"督办#1「修复人民路路灯」已退回，请继续办理。原因：照片看不清，请补充\n期限：6月5日（周四）09:00（还剩2天12小时）@李局长\u2005@赵科长\u2005"},
+			"督办#1「修复人民路路灯」已退回，请继续办理。原因：照片看不清，请补充\n期限：6月5日（周四）09:00（还剩2天12小时）@李局长\u2005@赵科长"},
 		{e.li, "/办结 1 已更换灯杆", "已记录督办#1「修复人民路路灯」办结，等待@王书记\u2005核实销号：/销号 1。如有现场照片，请在2分钟内发到群里。"},
-		{e.owner, "/销号 1", "督办#1「修复人民路路灯」已销号（市城管委，按期办结）。@李局长\u2005@赵科长\u2005"},
+		{e.owner, "/销号 1", "督办#1「修复人民路路灯」已销号（市城管委，按期办结）。@李局长\u2005@赵科长"},
 		{e.li, "/进展 1 补充说明", "督办#1已销号，不能再报进展。如需继续办理，请督办人发送：/退回 1 原因"},
 	}
 	for i, s := range steps {
@@ -222,10 +225,25 @@ func TestTaskNumbersBelongToTheirGroup(t *testing.T) {
 	if got := e.sent(); len(got) != 1 || !strings.Contains(got[0].Text, "【督办#1】") {
 		t.Fatalf("task in the other group: %v", texts(got))
 	}
-	for _, text := range []string{"/督办 1", "/进展 1 已处理", "/销号 #1", "/退回 1 重新办"} {
-		if got, want := e.say(e.owner, text), "任务#1不属于本群。查看本群的督办：/督办 列表"; got != want {
+	for _, text := range []string{"/督办 1", "/进展 1 已处理", "/办结 1 已办好", "/销号 #1", "/退回 1 重新办"} {
+		if got, want := e.say(e.owner, text), "督办#1是别的群的，本群不能查看或办理。查看本群的督办：/督办 列表"; got != want {
 			t.Errorf("%s: %q, want %q", text, got, want)
 		}
+	}
+	// Nothing happened to it: still open, with only its creation in the history.
+	err := e.store.View(t.Context(), func(tx qunzhu.Tx) error {
+		task, err := tx.TaskByID(1)
+		if err != nil {
+			return err
+		}
+		events, err := tx.TaskEvents(1)
+		if task.Status != qunzhu.TaskOpen || len(events) != 1 {
+			t.Errorf("task #1 is %s with %d events, want open with 1", task.Status, len(events))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -264,9 +282,37 @@ func TestTaskListAndStats(t *testing.T) {
 	e.say(e.owner, "/销号 1")
 	got := e.say(e.li, "/督办 统计 本周")
 	want := "督办统计（本周：6月2日—6月8日），问题多的在前：\n1. 市城管委：交办2，按期办结0，超期办结1，未办结1，平均办结0.4天" +
-		"\n2. 区委办：交办1，按期办结0，超期办结0，未办结1\n合计：交办3，按期办结0，超期办结1，未办结2"
+		"\n2. 区委办：交办1，按期办结0，超期办结0，未办结1\n合计：交办3，按期办结0，超期办结1，未办结2，平均办结0.4天"
 	if got != want {
 		t.Errorf("stats after a late close:\n got %q\nwant %q", got, want)
 	}
-	_ = fmt.Sprint
+	// 区委办 finishes #2 on time a day later (34 hours after assignment) and
+	// is closed a day after that: the average counts to the /办结, and the
+	// total is the mean over both closed tasks, (10h + 34h) / 2 = 0.9 days.
+	e.clock.Advance(24 * time.Hour)
+	e.say(e.sun, "/办结 2 已整理")
+	e.clock.Advance(24 * time.Hour)
+	e.say(e.owner, "/销号 2")
+	got = e.say(e.li, "/督办 统计")
+	want = "督办统计（全部），问题多的在前：\n1. 市城管委：交办2，按期办结0，超期办结1，未办结1，平均办结0.4天" +
+		"\n2. 区委办：交办1，按期办结1，超期办结0，未办结0，平均办结1.4天\n合计：交办3，按期办结1，超期办结1，未办结1，平均办结0.9天"
+	if got != want {
+		t.Errorf("stats after an on-time close:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestTaskStatsCloseWithinTheHour: a task closed minutes after it was
+// assigned is not shown as taking "0.0天".
+func TestTaskStatsCloseWithinTheHour(t *testing.T) {
+	e := newTaskEnv(t, commands.TaskConfig{})
+	e.say(e.owner, "/督办 区委办 报送值班表 今天18点")
+	e.clock.Advance(20 * time.Minute)
+	e.say(e.sun, "/办结 1 已报送")
+	e.say(e.owner, "/销号 1")
+	got := e.say(e.sun, "/督办 统计")
+	want := "督办统计（全部），问题多的在前：\n1. 区委办：交办1，按期办结1，超期办结0，未办结0，平均办结不到0.1天" +
+		"\n合计：交办1，按期办结1，超期办结0，未办结0，平均办结不到0.1天"
+	if got != want {
+		t.Errorf("stats:\n got %q\nwant %q", got, want)
+	}
 }

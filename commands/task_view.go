@@ -143,6 +143,7 @@ func (ts *Tasks) handleStats(req *Request) (string, error) {
 	}
 	var b strings.Builder
 	var sum qunzhu.TaskUnitStats
+	var days float64 // days to close, summed over all closed tasks
 	fmt.Fprintf(&b, "督办统计（%s），问题多的在前：", label)
 	for i, s := range stats {
 		fmt.Fprintf(&b, "\n%d. %s：%s", i+1, s.Unit, statsLine(s))
@@ -151,6 +152,10 @@ func (ts *Tasks) handleStats(req *Request) (string, error) {
 		sum.ClosedLate += s.ClosedLate
 		sum.Open += s.Open
 		sum.Overdue += s.Overdue
+		days += s.AvgDaysToClose * float64(s.ClosedOnTime+s.ClosedLate)
+	}
+	if closed := sum.ClosedOnTime + sum.ClosedLate; closed > 0 {
+		sum.AvgDaysToClose = days / float64(closed)
 	}
 	fmt.Fprintf(&b, "\n合计：%s", statsLine(sum))
 	return b.String(), nil
@@ -162,8 +167,12 @@ func statsLine(s qunzhu.TaskUnitStats) string {
 	if s.Overdue > 0 {
 		line += fmt.Sprintf("（逾期%d）", s.Overdue)
 	}
-	if s.ClosedOnTime+s.ClosedLate > 0 && s.AvgDaysToClose > 0 {
-		line += fmt.Sprintf("，平均办结%.1f天", s.AvgDaysToClose)
+	if s.ClosedOnTime+s.ClosedLate > 0 {
+		days := fmt.Sprintf("%.1f", s.AvgDaysToClose)
+		if days == "0.0" {
+			days = "不到0.1" // "平均办结0.0天" reads as never
+		}
+		line += "，平均办结" + days + "天"
 	}
 	return line
 }

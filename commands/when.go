@@ -50,7 +50,8 @@ const maxAhead = 366 * 24 * time.Hour
 // today; "前" and "之前" are inclusive ("12月1日前" = 12月1日18:00); a date
 // without a year is the one nearest to now (in December "1月10日" is next
 // year's); day durations are exact ("限期3天" at 10:30 Monday = 10:30
-// Thursday). A deadline that is not after now, or more than a year ahead, or a
+// Thursday). 昨天, 前天 and 大前天 are read only to be refused as past. A
+// deadline that is not after now, or more than a year ahead, or a
 // date that does not exist ("2月30日"), is an error (*qunzhu.Error, EINVALID,
 // with a Chinese message and an example).
 //

@@ -206,6 +206,11 @@ func readDate(rs []rune, i int, d *whenDate) (int, bool) {
 		func() (int, bool) { return word(dateOffset, 2, "后天") },
 		func() (int, bool) { return word(dateOffset, 1, "明天", "明日") },
 		func() (int, bool) { return word(dateToday, 0, "今天", "今日") },
+		// Past days are read so that "修复路灯 昨天" is refused as past
+		// rather than taken as part of the task's text.
+		func() (int, bool) { return word(dateOffset, -3, "大前天") },
+		func() (int, bool) { return word(dateOffset, -2, "前天") },
+		func() (int, bool) { return word(dateOffset, -1, "昨天", "昨日") },
 		func() (int, bool) { return word(dateMonthEnd, 1, "下个月底", "下月底", "下月末") },
 		func() (int, bool) {
 			return word(dateMonthEnd, 0, "这个月底", "本月底", "本月末", "月底", "月末", "本月")

@@ -147,6 +147,8 @@ func TestParseWhenInText(t *testing.T) {
 		{"building number", "修复3号楼漏水", time.Time{}, "修复3号楼漏水"},
 		{"weekday inside the text", "报送周五的会议材料", time.Time{}, "报送周五的会议材料"},
 		{"past time inside the text", "核实3天前的投诉", time.Time{}, "核实3天前的投诉"},
+		{"past day inside the text", "核实昨天的投诉", time.Time{}, "核实昨天的投诉"},
+		{"past day glued to the text", "核实前天", time.Time{}, "核实前天"},
 		{"everyday 到", "把材料交到办公室", time.Time{}, "把材料交到办公室"},
 		{"期限 inside a word", "完善期限管理制度", time.Time{}, "完善期限管理制度"},
 		{"region 内", "排查辖区内", time.Time{}, "排查辖区内"},
@@ -176,6 +178,8 @@ func TestParseWhenRefusals(t *testing.T) {
 		text, want string
 	}{
 		{"今天9点", "期限「今天9点」是11月25日（周三）09:00，已经过了"},
+		{"昨天", "期限「昨天」是11月24日（周二）18:00，已经过了"},
+		{"修复路灯 前天下班前", "期限「前天下班前」是11月23日（周一）18:00，已经过了"},
 		{"6点半", "已经过了"},
 		{"11月20日", "期限「11月20日」是11月20日（周五）18:00，已经过了"},
 		{"2025-12-01", "2025年12月1日（周一）18:00，已经过了"},

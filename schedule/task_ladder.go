@@ -299,12 +299,13 @@ func (n *taskNotice) message(s qunzhu.TaskStep, people []*qunzhu.Member) (*qunzh
 			what, late, t.Unit, who, t.ID)
 	case qunzhu.StepRed:
 		label = "红牌"
+		msg.Urgent = true // copied to the fallback robot during a long WeChat outage
 		owners, err := n.owners()
 		if err != nil {
 			return nil, "", err
 		}
 		msg.Text = fmt.Sprintf("【红牌】%s已逾期%s，责任单位：%s，请%s关注。%s",
-			what, late, t.Unit, orString(taskMentions(owners), "群主"), who)
+			what, late, t.Unit, orString(taskMentions(owners), "群主"), strings.TrimSuffix(who, "\u2005"))
 	case qunzhu.StepDaily:
 		msg.Kind = qunzhu.KindReminder
 		label = fmt.Sprintf("逾期第%d天提醒", s.N)

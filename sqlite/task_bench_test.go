@@ -35,7 +35,6 @@ func fillTasks(tb testing.TB, s *Store, groupID int64, memberIDs [2]int64, n, du
 			'remind', ?, ?, '张书记', '修复人民路第' || i || '号路灯'
 		FROM k`
 	dueAt, later, created := ms(now.Add(-time.Minute)), ms(now.Add(time.Hour)), ms(now.Add(-72*time.Hour))
-	_ = dueAt
 	if _, err := tx.Exec(strings.ReplaceAll(fill, "?1", fmt.Sprint(dueAt)),
 		n, groupID, every, later, every, later, created, created); err != nil {
 		tb.Fatalf("fill tasks: %v", err)

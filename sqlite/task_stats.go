@@ -17,7 +17,7 @@ const taskStatsQuery = `SELECT unit,
 	coalesce(sum(status = 'closed' AND finished_at > deadline), 0),
 	coalesce(sum(status <> 'closed'), 0),
 	coalesce(sum(status = 'open' AND deadline < ?), 0),
-	avg(CASE WHEN status = 'closed' THEN closed_at - created_at END)
+	avg(CASE WHEN status = 'closed' THEN finished_at - created_at END)
 	FROM tasks WHERE group_id = ? AND created_at >= ? AND created_at < ?
 	GROUP BY unit`
 

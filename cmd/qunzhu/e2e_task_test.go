@@ -120,7 +120,7 @@ func TestDemoTaskLifecycle(t *testing.T) {
 		t.Fatalf("stats before: %q", got)
 	}
 	n, card := d.taskAssign("/督办 市城管委 修复人民路路灯 限期3天")
-	for _, want := range []string{"修复人民路路灯", "责任单位：市城管委 @李局长\u2005", "还剩3天", "督办人：张书记", "/进展 " + n} {
+	for _, want := range []string{"修复人民路路灯", "责任单位：市城管委 @李局长\n期限：", "还剩3天", "督办人：张书记", "/进展 " + n} {
 		if !strings.Contains(card, want) {
 			t.Errorf("card %q lacks %q", card, want)
 		}
@@ -137,6 +137,12 @@ func TestDemoTaskLifecycle(t *testing.T) {
 
 	if got, want := d.taskAsk("孙干事", "/销号 "+n), "只有督办人（张书记）或群主可以给督办#"+n+"销号或退回。"; !strings.Contains(got, want) {
 		t.Errorf("member closing: %q, want %q", got, want)
+	}
+	// Another group's owner cannot read or close it by its number.
+	for _, text := range []string{"/督办 " + n, "/销号 " + n} {
+		seq := d.lastSeq("城管工作群")
+		d.say("城管工作群", "周局长", text)
+		d.expectFromBot("城管工作群", seq, "@周局长\u2005督办#"+n+"是别的群的，本群不能查看或办理。")
 	}
 	if got, want := d.taskAsk("孙干事", "/督办 统计"), "市城管委：交办1，按期办结0，超期办结0，未办结1"; !strings.Contains(got, want) {
 		t.Errorf("stats while open: %q, want %q", got, want)
@@ -156,16 +162,22 @@ func TestDemoTaskLifecycle(t *testing.T) {
 	}
 }
 
-// TestDemoTaskEscalation: the demo clock is moved past the deadline, a day
-// further and three days further; the group reads 到期, 黄牌 and 红牌, each
-// exactly once.
+// TestDemoTaskEscalation: the demo clock is moved to a day before the
+// deadline, past it, a day further and three days further; the assignee reads
+// the reminder and the group 到期, 黄牌 and 红牌, each exactly once.
 func TestDemoTaskEscalation(t *testing.T) {
 	d := startDemo(t, nil)
 	d.taskBind("李局长", "市城管委")
 	n, _ := d.taskAssign("/督办 市城管委 清理人民路占道经营 48小时")
 
 	seq := d.lastSeq(cadres)
-	d.taskAdvance("48h1m")
+	d.taskAdvance("24h1m")
+	remind := d.expectFromBot(cadres, seq, "@李局长\u2005提醒：督办#"+n)
+	if !strings.Contains(remind.Text, "「清理人民路占道经营」将于") || !strings.Contains(remind.Text, "/办结 "+n) {
+		t.Errorf("reminder: %q", remind.Text)
+	}
+	seq = d.lastSeq(cadres)
+	d.taskAdvance("24h")
 	due := d.expectFromBot(cadres, seq, "【到期】督办#"+n)
 	if !strings.Contains(due.Text, "责任单位：市城管委") || !strings.Contains(due.Text, "@李局长\u2005") {
 		t.Errorf("到期: %q", due.Text)
@@ -186,12 +198,12 @@ func TestDemoTaskEscalation(t *testing.T) {
 	d.taskAdvance("1m")
 	d.taskAdvance("1m")
 	time.Sleep(500 * time.Millisecond)
-	for _, s := range []string{"【到期】督办#" + n, "【黄牌】督办#" + n, "【红牌】督办#" + n} {
+	for _, s := range []string{"提醒：督办#" + n, "【到期】督办#" + n, "【黄牌】督办#" + n, "【红牌】督办#" + n} {
 		if got := d.taskCount(s); got != 1 {
 			t.Errorf("%s posted %d times, want once", s, got)
 		}
 	}
-	if got := d.taskAsk("李局长", "/督办 "+n); !strings.Contains(got, "系统 催办：到期") ||
+	if got := d.taskAsk("李局长", "/督办 "+n); !strings.Contains(got, "系统 催办：到期前提醒") || !strings.Contains(got, "系统 催办：到期") ||
 		!strings.Contains(got, "系统 催办：黄牌") || !strings.Contains(got, "系统 催办：红牌") {
 		t.Errorf("history lacks the ladder: %q", got)
 	}
