@@ -28,11 +28,6 @@ type RosterUnit struct {
 	RemovedAt time.Time // zero while on the roster
 }
 
-// OnAt reports whether the unit was on the roster at t.
-func (u *RosterUnit) OnAt(t time.Time) bool {
-	return !u.AddedAt.After(t) && (u.RemovedAt.IsZero() || u.RemovedAt.After(t))
-}
-
 // ReportCycle is one cycle of a group's reports, identified by its deadline: the
 // period that ends at Deadline. Its row also remembers whether the reminder and
 // the summary went out, so each happens once per cycle, across restarts.

@@ -49,18 +49,12 @@ func (s WeekdaySet) Len() int {
 	return n
 }
 
-// chineseWeekdays are the names Chinese calendars use, Sunday first like time.Weekday.
-var chineseWeekdays = [7]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
-
-// WeekdayChinese is "周五" for time.Friday: how replies name a deadline's day.
-func WeekdayChinese(d time.Weekday) string { return chineseWeekdays[d] }
-
 // String lists the days Monday first, the way a Chinese week runs: "周一、周四".
 func (s WeekdaySet) String() string {
 	var names []string
 	for i := 1; i <= 7; i++ {
 		if d := time.Weekday(i % 7); s.Has(d) {
-			names = append(names, chineseWeekdays[d])
+			names = append(names, WeekdayName(d))
 		}
 	}
 	return strings.Join(names, "、")
@@ -223,9 +217,6 @@ type Deadline struct {
 	At, Nominal time.Time
 	Holiday     string // the holiday that moved it, "" when not moved
 }
-
-// Moved reports whether a holiday moved the deadline.
-func (d Deadline) Moved() bool { return !d.At.Equal(d.Nominal) }
 
 // searchDays bounds the search for the next deadline: every valid rule has one
 // within two months, holidays included.

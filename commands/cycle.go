@@ -12,7 +12,7 @@ import (
 // Examples shown with every refusal of a 周期, so the owner sees what works.
 const (
 	exampleSetCycle = "/作业 设置 每周五18:00 提前2小时提醒"
-	cycleForms      = "每周五18:00、每周一、周四12:00、每天17:30、每个工作日17:30、每月15日18:00、每月最后一个工作日18:00"
+	cycleForms      = "每周五18:00，每周一、周四12:00，每天17:30，每个工作日17:30，每月15日18:00，每月最后一个工作日18:00"
 	// defaultCycleHour is the deadline when an owner names only the day
 	// ("每两周周五"): the end of the working day, as offices mean it.
 	defaultCycleHour = 18
@@ -67,7 +67,7 @@ func normCycleText(s string) string {
 	s = strings.NewReplacer("的", "", "：", ":", "，", ",", "～", "~", "—", "-", "．", ".").Replace(s)
 	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(s, "截止"), "截至"))
 	for {
-		t := strings.TrimRight(s, " 。.!,;")
+		t := strings.TrimRight(s, " 。.!,;、")
 		for _, w := range []string{"截止", "截至", "之前", "以前", "前"} {
 			t = strings.TrimSuffix(t, w)
 		}
@@ -134,7 +134,7 @@ func (p *cycleScanner) day() (qunzhu.CycleRule, bool) {
 	case p.eat("每两周", "每2周", "每隔一周", "每隔1周", "隔周", "双周"):
 		r.Kind, r.EveryWeeks = qunzhu.CycleWeekly, 2
 		return r, p.weekdays(&r)
-	case p.eat("每周", "每星期", "每个星期", "每礼拜", "每个礼拜", "每週"):
+	case p.eat("每周", "每个周", "每星期", "每个星期", "每礼拜", "每个礼拜", "每週"):
 		r.Kind = qunzhu.CycleWeekly
 		return r, p.weekdays(&r)
 	default:

@@ -45,9 +45,6 @@ type Reports struct {
 // NewReports returns the feature; Register plugs it into a router.
 func NewReports(cfg ReportConfig) *Reports { return &Reports{cfg: cfg} }
 
-// Calendar is the calendar deadlines are computed with.
-func (rp *Reports) Calendar() qunzhu.ReportCalendar { return rp.cfg.Calendar }
-
 // Register adds the 交作业 commands and the picture handler to r, in the
 // order /帮助 lists them.
 func (rp *Reports) Register(r *Router) {
@@ -211,7 +208,13 @@ func (rp *Reports) rosterRemove(req *Request, units []string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return "", qunzhu.Errorf(qunzhu.ENOTFOUND, "「%s」不在交作业名单上。%s", strings.Join(absent, "、"), rosterLine(roster))
+		msg := fmt.Sprintf("「%s」不在交作业名单上。%s", strings.Join(absent, "、"), rosterLine(roster))
+		if len(roster) > 0 {
+			msg += "例：/作业 名单 移除 " + roster[0].Unit
+		} else {
+			msg += "例：" + exampleRosterAdd
+		}
+		return "", qunzhu.Errorf(qunzhu.ENOTFOUND, "%s", msg)
 	}
 	msg := fmt.Sprintf("已从交作业名单移除：%s。", strings.Join(removed, "、"))
 	if len(absent) > 0 {

@@ -112,12 +112,17 @@ func ParseRemind(text string) (d time.Duration, found bool, err error) {
 }
 
 // SplitSchedule cuts the text after "/作业 设置" into the 周期 and the reminder
-// clause, which starts at "提前" or "不提醒".
+// clause, which starts at the first of "提前", "提醒" ("提醒提前3小时") or
+// "不提醒"; no 周期 contains either word.
 func SplitSchedule(rest string) (cycle, remind string) {
-	for _, w := range []string{"提前", "不提醒", "不用提醒", "无需提醒", "无提醒", "不要提醒"} {
-		if i := strings.Index(rest, w); i >= 0 {
-			return strings.TrimRight(rest[:i], " ,，、;；。"), rest[i:]
+	cut := -1
+	for _, w := range []string{"提前", "提醒", "不提醒", "不用提醒", "无需提醒", "无提醒", "不要提醒"} {
+		if i := strings.Index(rest, w); i >= 0 && (cut < 0 || i < cut) {
+			cut = i
 		}
 	}
-	return rest, ""
+	if cut < 0 {
+		return rest, ""
+	}
+	return strings.TrimRight(rest[:cut], " ,，、;；。"), rest[cut:]
 }

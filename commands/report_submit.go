@@ -37,7 +37,7 @@ func (rp *Reports) handleSubmit(req *Request) (string, error) {
 	case utf8.RuneCountInString(content) > maxReportRunes:
 		return "", qunzhu.Errorf(qunzhu.EINVALID, "作业内容太长了（最多%d个字），请精简后再交，或分成文字和图片。", maxReportRunes)
 	case m.Unit == "":
-		return "", qunzhu.Errorf(qunzhu.EINVALID, "你登记的单位是空的，请群主或管理员重新登记你的单位。")
+		return "", qunzhu.Errorf(qunzhu.EINVALID, "你没有登记所在单位，不能替单位交作业。请群主或管理员登记交作业的人，例：/成员 添加 张三 单位=成都市")
 	}
 	tx, g, now, loc := req.Tx, req.In.GroupID, req.Now, rp.cfg.Calendar.Location
 	roster, err := tx.Roster(g, now)
@@ -117,7 +117,7 @@ func (rp *Reports) submissionCycle(req *Request, unit, ref string, open *qunzhu.
 		})
 		return c, ferr
 	}
-	c, err := rp.findCycle(req, ref, open)
+	c, err := rp.findCycle(req, ref, open, exampleSubmit)
 	if err != nil || c.ID == open.ID {
 		return c, err
 	}
@@ -137,7 +137,7 @@ func (rp *Reports) submissionCycle(req *Request, unit, ref string, open *qunzhu.
 		return nil, err
 	}
 	if !slices.Contains(units, unit) {
-		return nil, qunzhu.Errorf(qunzhu.EINVALID, "%s不在%s作业的名单上，不用交。", unit, label)
+		return nil, qunzhu.Errorf(qunzhu.EINVALID, "%s不在%s作业的名单上，不用交。交本期作业请直接发送：%s", unit, label, exampleSubmit)
 	}
 	return c, nil
 }
@@ -167,14 +167,15 @@ func (rp *Reports) namesCycle(req *Request, w string, open *qunzhu.ReportCycle) 
 	if !dateLabel.MatchString(w) {
 		return false
 	}
-	_, err := rp.findCycle(req, w, open)
+	_, err := rp.findCycle(req, w, open, exampleSubmit)
 	return err == nil
 }
 
 // findCycle resolves a cycle named as people name it: "本周"/"本期" is the
 // current cycle, "上周"/"上期" the last closed one, anything else a label
-// ("第48周", "2025年第52周", "12月4日", "12月") of a cycle that exists.
-func (rp *Reports) findCycle(req *Request, word string, open *qunzhu.ReportCycle) (*qunzhu.ReportCycle, error) {
+// ("第48周", "2025年第52周", "12月4日", "12月") of a cycle that exists. A
+// refusal shows example, a command that works where the cycle was named.
+func (rp *Reports) findCycle(req *Request, word string, open *qunzhu.ReportCycle, example string) (*qunzhu.ReportCycle, error) {
 	tx, g, now, loc := req.Tx, req.In.GroupID, req.Now, rp.cfg.Calendar.Location
 	switch word {
 	case "本周", "这周", "本期", "这期", "本月":
@@ -185,7 +186,7 @@ func (rp *Reports) findCycle(req *Request, word string, open *qunzhu.ReportCycle
 			return nil, err
 		}
 		if len(cs) == 0 {
-			return nil, qunzhu.Errorf(qunzhu.ENOTFOUND, "还没有已截止的作业周期，本期是%s。", open.Label(now, loc))
+			return nil, qunzhu.Errorf(qunzhu.ENOTFOUND, "还没有已截止的作业周期，本期是%s。例：%s", open.Label(now, loc), example)
 		}
 		return cs[0], nil
 	}
@@ -203,7 +204,7 @@ func (rp *Reports) findCycle(req *Request, word string, open *qunzhu.ReportCycle
 		recent = append(recent, cs[i].Label(now, loc))
 	}
 	return nil, qunzhu.Errorf(qunzhu.ENOTFOUND, "找不到「%s」的作业周期。最近的周期：%s。例：%s",
-		word, strings.Join(recent, "、"), exampleView)
+		word, strings.Join(recent, "、"), example)
 }
 
 // attachPicture attaches the picture sent within two minutes of /交作业 to

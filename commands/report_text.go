@@ -21,10 +21,10 @@ func monthDay(t, now time.Time, loc *time.Location) string {
 	return fmt.Sprintf("%d月%d日", t.Month(), t.Day())
 }
 
-// dateTime is "11月27日（周五）18:00": how a deadline is announced.
+// dateTime is "11月27日（周五）18:00": how a deadline is announced, the way
+// every feature writes one (qunzhu.FormatWhen).
 func dateTime(t, now time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	return fmt.Sprintf("%s（%s）%s", monthDay(t, now, loc), qunzhu.WeekdayChinese(t.Weekday()), t.Format("15:04"))
+	return qunzhu.FormatWhen(t, now.In(loc))
 }
 
 // shortTime is "11月26日 10:02": when a report arrived.
@@ -141,9 +141,7 @@ func (rp *Reports) ReminderText(st qunzhu.CycleStatus, mention, quiet map[string
 		for _, n := range mention[unit] {
 			b.WriteString(Mention(n))
 		}
-		for _, n := range quiet[unit] {
-			b.WriteString(n + " ")
-		}
+		b.WriteString(strings.Join(quiet[unit], "、"))
 	}
 	b.WriteString("\n请发送：/交作业 <内容>，图片可在2分钟内接着发。")
 	return b.String()

@@ -19,8 +19,10 @@ const (
 // handed in late.
 func (rp *Reports) handleStatus(req *Request) (string, error) {
 	if len(req.Cmd.Args) > 0 {
-		return "", qunzhu.Errorf(qunzhu.EINVALID, "不认识「/作业 %s」。可以用：/作业 状态、%s、%s、/作业 名单、%s",
-			req.Cmd.Args[0], exampleView, exampleStats, exampleSetCycle)
+		// Quote only what was typed after the command: it may have come
+		// through the alias "/作业 状态".
+		return "", qunzhu.Errorf(qunzhu.EINVALID, "看不懂「%s」。可以用：/作业 状态、%s、%s、/作业 名单、%s",
+			strings.Join(req.Cmd.Args, " "), exampleView, exampleStats, exampleSetCycle)
 	}
 	_, open, err := rp.schedule(req)
 	if err != nil {
@@ -83,7 +85,7 @@ func (rp *Reports) handleView(req *Request) (string, error) {
 	var c *qunzhu.ReportCycle
 	switch {
 	case ref != "":
-		if c, err = rp.findCycle(req, ref, open); err != nil {
+		if c, err = rp.findCycle(req, ref, open, "/作业 查看 "+unit); err != nil {
 			return "", err
 		}
 	case latest == nil:

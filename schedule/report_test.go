@@ -267,7 +267,7 @@ func TestReportJob_PersonLimit(t *testing.T) {
 				t.Fatalf("first Allow = %+v, %v", res, err)
 			}
 			ms := w.runAt(reportFriday.Add(-2 * time.Hour))
-			want := "还有2个单位未交（已交 1/3）：\n绵阳市 @绵阳市副市长\u2005\n德阳市 德阳市副市长 \n"
+			want := "还有2个单位未交（已交 1/3）：\n绵阳市 @绵阳市副市长\u2005\n德阳市 德阳市副市长\n"
 			if len(ms) != 1 || !strings.Contains(ms[0].Text, want) {
 				t.Fatalf("reminder: %q, want it to contain %q", outTexts(ms), want)
 			}
