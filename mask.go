@@ -16,8 +16,12 @@ import (
 //
 // It is conservative about what it calls a number: digits glued to other
 // digits or Latin letters (ticket ids such as 2025060100123 or GD13800138000,
-// amounts such as 13800138000.50) are left alone, ID numbers must carry a real
-// province code and birth date, and links (http…) are copied unchanged.
+// amounts such as 13800138000.50) are left alone, and ID numbers must carry a
+// real province code and birth date. Links get no exemption: a ticket link
+// such as …/t?id=GD001&tel=13912345678 would show the citizen's number to the
+// whole group, so it is masked there too (the link still leads to the ticket
+// when the id is elsewhere in it; a link that works only with the number in
+// it is exactly what must not be posted).
 // Full-width digits (１３８…), common in text typed on a phone, count too.
 // Separators are kept, so 138-0013-8000 becomes 138-****-8000 and the reader
 // still sees what kind of number it was. Masking is idempotent.
@@ -33,8 +37,8 @@ func MaskPII(s string) string {
 	if len(spans) == 0 {
 		return s
 	}
-	// The earliest span wins; at the same start the longest (a link or an ID
-	// number rather than the phone-shaped digits inside it).
+	// The earliest span wins; at the same start the longest (an ID number
+	// rather than the phone-shaped digits inside it).
 	slices.SortFunc(spans, func(a, b maskSpan) int {
 		if a.start != b.start {
 			return a.start - b.start
@@ -68,7 +72,6 @@ type maskFinder struct {
 	group int
 	// head and tail are how many digits of it stay visible at each end.
 	head, tail int
-	keep       bool // copy unchanged (links)
 	email      bool // mask the local part of an address
 	// valid, when set, vets a match (ID numbers).
 	valid func(folded string) bool
@@ -76,11 +79,9 @@ type maskFinder struct {
 
 // maskFinders run on the folded text (full-width digits and symbols turned
 // into ASCII, one rune for one rune). Boundaries are checked in code
-// (standsAlone) because Go's regexp has no look-around. Overlaps are resolved
+// (aloneBefore, aloneAfter) because Go's regexp has no look-around. Overlaps are resolved
 // by position, so the order here does not matter.
 var maskFinders = []maskFinder{
-	// Links are kept whole: their digits are ids and paths, not phones.
-	{re: anchored(`(?i)(?:https?|ftp)://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+`), first: oneOf("hHfF"), keep: true},
 	{re: anchored(`[A-Za-z0-9][\w.%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}`), first: isASCIIAlnum, email: true},
 	// Resident ID numbers: 18 characters (the last may be X) and the old 15.
 	{re: anchored(`\d{17}[\dXx]`), first: isDigit, head: 3, tail: 4, valid: validID18},
@@ -174,12 +175,9 @@ func (t *folded) find(f *maskFinder) []maskSpan {
 	return out
 }
 
-// standsAlone reports whether text[start:end] is a token of its own: not glued
-// to a digit or Latin letter, and not either side of a decimal point.
-func (t *folded) standsAlone(start, end int) bool {
-	return t.aloneBefore(start) && t.aloneAfter(end)
-}
-
+// aloneBefore and aloneAfter report whether a token starting or ending there
+// stands on its own: not glued to a digit or Latin letter, and not either
+// side of a decimal point.
 func (t *folded) aloneBefore(start int) bool {
 	if start == 0 {
 		return true
@@ -205,10 +203,7 @@ func (t *folded) aloneAfter(end int) bool {
 // masked is the replacement for the span.
 func (sp maskSpan) masked(t *folded) []rune {
 	orig := t.orig[sp.start:sp.end]
-	switch {
-	case sp.f.keep:
-		return orig
-	case sp.f.email:
+	if sp.f.email {
 		at := slices.Index(t.fold[sp.start:sp.end], '@')
 		out := append([]rune{orig[0]}, []rune("***")...)
 		return append(out, orig[at:]...)

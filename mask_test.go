@@ -55,6 +55,12 @@ func TestMaskPII(t *testing.T) {
 		{"email qq digits", "12345678@qq.com", "1***@qq.com"},
 		{"email full-width at", "wang＠126.com", "w***＠126.com"},
 
+		// Links: a citizen's number in a ticket link is shown to the group
+		// like any other; the ids around it are left alone.
+		{"link query", "详情 https://12345.sh.gov.cn/t?id=GD2025060100123&phone=13912345678", "详情 https://12345.sh.gov.cn/t?id=GD2025060100123&phone=139****5678"},
+		{"link path and id", "https://12345.sh.gov.cn/ticket/13800138000?id=110101199003071234", "https://12345.sh.gov.cn/ticket/138****8000?id=110***********1234"},
+		{"link mailto-like query", "https://x.gov.cn/reply?to=wang@163.com&n=2", "https://x.gov.cn/reply?to=w***@163.com&n=2"},
+
 		// Everything at once, as a ticket's content reads.
 		{"ticket content",
 			"市民王女士（身份证110101199003071234，电话13800138000，邮箱wang@163.com）反映黄浦区某路段夜间施工噪音扰民。",
@@ -95,7 +101,8 @@ func TestMaskPIILeavesOtherNumbers(t *testing.T) {
 		"913800138000",
 		"主机 192.168.1.100:9100",
 		"服务热线 400-820-8820、95598",
-		"详情 https://12345.sh.gov.cn/ticket/13800138000?phone=13912345678&id=110101199003071234",
+		"https://12345.sh.gov.cn/ticket/GD2025060100123?t=1748739600000&v=2",
+		"https://www.dingtalk.com/s?__biz=MzA4NjMwMTA2Ng==&mid=2650316842&idx=1&srcid=09189AnRJEdIiWVaKltFzNTw&version=26031933",
 		"http://example.com:9093/#/alerts?receiver=wecom",
 		"202506011234567890", // 18 digits, province 20 does not exist
 		"110101202513011234", // month 13

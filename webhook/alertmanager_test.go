@@ -85,6 +85,7 @@ func TestAlertmanager(t *testing.T) {
 			default:
 				r.Header.Set("Authorization", tt.auth)
 			}
+			before := e.tableRows()
 			w := e.do(r)
 			if got, want := w.Code, tt.status; got != want {
 				t.Fatalf("status = %d, want %d; body %s", got, want, w.Body.String())
@@ -100,9 +101,7 @@ func TestAlertmanager(t *testing.T) {
 				if tt.status == 401 && w.Header().Get("WWW-Authenticate") == "" {
 					t.Errorf("401 without WWW-Authenticate")
 				}
-				if e.outboxRows() != 0 {
-					t.Errorf("a refused request wrote %d rows", e.outboxRows())
-				}
+				e.assertNothingWritten(t, before)
 				return
 			}
 			var resp webhook.AlertmanagerResponse
@@ -169,4 +168,27 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// A route naming a group nobody registered is refused as a whole: the
+// notification is not posted to the route's other groups either.
+func TestAlertmanagerRouteGroupMissing(t *testing.T) {
+	e := newIntakeEnv(t, func(d *webhook.Deps) {
+		for i := range d.Sources {
+			if d.Sources[i].Kind == webhook.KindAlertmanager {
+				d.Sources[i].Routes = []webhook.Route{{Name: "ops", Groups: []string{cadreGroup, "已解散的群"}}}
+			}
+		}
+	})
+	r := httptest.NewRequest(http.MethodPost, "/api/v1/alertmanager/ops", strings.NewReader(alertmanagerExample(t)))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", "Bearer "+promToken)
+	before := e.tableRows()
+	w := e.do(r)
+	var eb errorBody
+	decode(t, w, &eb)
+	if w.Code != http.StatusNotFound || eb.Error.Code != "unknown_group" {
+		t.Errorf("answer = %d %+v, want 404 unknown_group", w.Code, eb.Error)
+	}
+	e.assertNothingWritten(t, before)
 }

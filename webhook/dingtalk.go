@@ -93,7 +93,15 @@ type DingTalkButton struct {
 
 // DingTalkFeedCard is a list of links.
 type DingTalkFeedCard struct {
-	Links []DingTalkLink `json:"links"`
+	Links []DingTalkFeedLink `json:"links"`
+}
+
+// DingTalkFeedLink is one link of a feed card. DingTalk spells its fields
+// messageURL and picURL here, unlike the link message's messageUrl and picUrl.
+type DingTalkFeedLink struct {
+	Title      string `json:"title"`
+	MessageURL string `json:"messageURL"`
+	PicURL     string `json:"picURL,omitempty"`
 }
 
 // DingTalkAt is who to mention: mobiles, DingTalk user ids, or everyone.

@@ -69,6 +69,25 @@ const (
     },
     "msgtype": "actionCard"
 }`
+	// The FeedCard example: its links spell messageURL and picURL, unlike
+	// the link message's messageUrl and picUrl.
+	dingDocFeedCard = `{
+    "msgtype": "feedCard",
+    "feedCard": {
+        "links": [
+            {
+                "title": "时代的火车向前开1",
+                "messageURL": "https://www.dingtalk.com/",
+                "picURL": "https://img.alicdn.com/tfs/TB1NwmBEL9TBuNjy1zbXXXpepXa-2400-1218.png"
+            },
+            {
+                "title": "时代的火车向前开2",
+                "messageURL": "https://www.dingtalk.com/",
+                "picURL": "https://img.alicdn.com/tfs/TB1NwmBEL9TBuNjy1zbXXXpepXa-2400-1218.png"
+            }
+        ]
+    }
+}`
 )
 
 // dingQuery is a signed robot URL's query at ts (milliseconds).
@@ -107,8 +126,12 @@ func TestDingTalkRobot(t *testing.T) {
 			want: "时代的火车向前开\n这个即将发布的新版本，创始人xx称它为红树林。而在此之前，每当面临重大升级，产品经理们都会取一个应景的代号，这一次，为什么是红树林\nhttps://www.dingtalk.com/s?__biz=MzA4NjMwMTA2Ng==&mid=2650316842&idx=1&sn=60da3ea2b29f1dcc43a7c8e4a7c97a16&scene=2&srcid=09189AnRJEdIiWVaKltFzNTw&from=timeline&isappinstalled=0&key=&ascene=2&uin=&devicetype=android-23&version=26031933&nettype=WIFI"},
 		{name: "documented actionCard", body: dingDocActionCard, status: 200,
 			want: "乔布斯 20 年前想打造一间苹果咖啡厅，而它正是 Apple Store 的前身\n[图片] screenshot (https://gw.alicdn.com/tfs/TB1ut3xxbsrBKNjSZFpXXcXhFXa-846-786.png)\n乔布斯 20 年前想打造的苹果咖啡厅\nApple Store 的设计正从原来满满的科技感走向生活化，而其生活化的走向其实可以追溯到 20 年前苹果一个建立咖啡馆的计划\n阅读全文：https://www.dingtalk.com/"},
+		{name: "documented feedCard", body: dingDocFeedCard, status: 200,
+			want: "1. 时代的火车向前开1 https://www.dingtalk.com/\n2. 时代的火车向前开2 https://www.dingtalk.com/"},
 		{name: "action card buttons", body: `{"msgtype":"actionCard","actionCard":{"title":"路灯维修审批","text":"### 请审批\n- 事项：路灯维修","btns":[{"title":"同意","actionURL":"https://oa.example.gov.cn/a"},{"title":"驳回","actionURL":"https://oa.example.gov.cn/r"}]}}`, status: 200,
 			want: "路灯维修审批\n请审批\n• 事项：路灯维修\n同意：https://oa.example.gov.cn/a\n驳回：https://oa.example.gov.cn/r"},
+		{name: "mention is not the start of a longer id", body: `{"msgtype":"text","text":{"content":"@user1234 请转告 @user123 处理。"},"at":{"atUserIds":["user123","user1234"]}}`, status: 200,
+			want: "@user1234 请转告 @周局长\u2005 处理。"},
 		{name: "at all", body: `{"msgtype":"text","text":{"content":"全体注意：明天停水"},"at":{"isAtAll":true}}`, status: 200, want: "全体注意：明天停水\n@所有人\u2005"},
 		{name: "unbound and unknown mentions dropped, number masked", body: `{"msgtype":"text","text":{"content":"请 @13912345678 处理"},"at":{"atMobiles":["13912345678","18000000000"]}}`, status: 200, want: "请 @139****5678 处理"},
 		{name: "sign not url-encoded", query: with("sign", strings.ReplaceAll(webhook.DingTalkSign(dingSecret, now), "+", " ")), body: dingDocText, status: 200, want: "我就是我, @周局长\u2005 是不一样的烟火"},
@@ -130,6 +153,8 @@ func TestDingTalkRobot(t *testing.T) {
 		{name: "unknown msgtype", body: `{"msgtype":"image","image":{}}`, status: 400, errcode: 40035},
 		{name: "text without content", body: `{"msgtype":"text","text":{}}`, status: 400, errcode: 40035},
 		{name: "link without url", body: `{"msgtype":"link","link":{"title":"时代的火车向前开"}}`, status: 400, errcode: 40035},
+		{name: "feedCard without links", body: `{"msgtype":"feedCard","feedCard":{"links":[]}}`, status: 400, errcode: 40035},
+		{name: "text too long", body: fmt.Sprintf(`{"msgtype":"text","text":{"content":%q}}`, strings.Repeat("督", webhook.MaxTextRunes+1)), status: 400, errcode: 40035},
 		{name: "text/plain", contentType: "text/plain", body: dingDocText, status: 415, errcode: 43004},
 		{name: "no content type", contentType: "-", body: dingDocText, status: 415, errcode: 43004},
 		{name: "over 1 MiB", body: `{"msgtype":"text","text":{"content":"` + strings.Repeat("a", webhook.MaxBodyBytes) + `"}}`, status: 413, errcode: 40035},
@@ -148,6 +173,7 @@ func TestDingTalkRobot(t *testing.T) {
 			case "-":
 				ct = ""
 			}
+			before := e.tableRows()
 			w := e.robotPost("/robot/send", q, ct, tt.body)
 			if got, want := w.Code, tt.status; got != want {
 				t.Fatalf("status = %d, want %d; body %s", got, want, w.Body.String())
@@ -161,9 +187,7 @@ func TestDingTalkRobot(t *testing.T) {
 				if errcode != tt.errcode || errmsg == "" {
 					t.Errorf("answer = %d %q, want errcode %d with a message", errcode, errmsg, tt.errcode)
 				}
-				if e.outboxRows() != 0 {
-					t.Errorf("a refused request wrote %d outbox rows", e.outboxRows())
-				}
+				e.assertNothingWritten(t, before)
 				return
 			}
 			if errcode != 0 || errmsg != "ok" {
@@ -233,4 +257,22 @@ func TestDingTalkRateLimit(t *testing.T) {
 	if w.Header().Get("Retry-After") == "" {
 		t.Errorf("no Retry-After")
 	}
+}
+
+// A DingTalk robot whose group is not registered answers like a robot whose
+// token no longer exists, and writes nothing (not even a replay key).
+func TestDingTalkTargetGroupMissing(t *testing.T) {
+	e := newIntakeEnv(t, func(d *webhook.Deps) {
+		d.Sources = []webhook.Source{{Name: "ding-gone", Kind: webhook.KindDingTalk, Token: dingToken, Secret: dingSecret, Group: "已解散的群"}}
+	})
+	before := e.tableRows()
+	w := e.robotPost("/robot/send", dingQuery(dingToken, dingSecret, e.clock.Now().UnixMilli()), "application/json", dingDocText)
+	if got, want := w.Code, http.StatusNotFound; got != want {
+		t.Fatalf("status = %d, want %d", got, want)
+	}
+	if errcode, _ := robotAnswer(t, w); errcode != 300001 {
+		t.Errorf("errcode = %d, want 300001", errcode)
+	}
+	e.assertNothingWritten(t, before)
+	assertNoSecrets(t, "response", w.Body.String(), intakeSecrets)
 }

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/qunzhu/qunzhu"
@@ -117,8 +118,10 @@ func (s *server) ticketUpdated(tx qunzhu.Tx, ev *ticketEvent, tk *qunzhu.Ticket)
 	if task.Status == qunzhu.TaskClosed {
 		return nil
 	}
-	text := qunzhu.MaskPII(orDefault(ev.req.Content, "12345热线更新了工单"))
-	_, err = tx.ProgressTask(task.ID, hotlineActor, "12345热线："+text)
+	// The history shows the actor (12345热线) before the text, so the text
+	// does not repeat it.
+	text := qunzhu.MaskPII(orDefault(strings.TrimSpace(ev.req.Content), "工单有更新"))
+	_, err = tx.ProgressTask(task.ID, hotlineActor, text)
 	return err
 }
 
@@ -135,7 +138,7 @@ func (s *server) ticketClosed(tx qunzhu.Tx, ev *ticketEvent, tk *qunzhu.Ticket) 
 	}
 	tk.TaskID = task.ID
 	if task.Status != qunzhu.TaskClosed {
-		if _, err := tx.CloseTask(task.ID, hotlineActor, "12345热线已办结工单"); err != nil {
+		if _, err := tx.CloseTask(task.ID, hotlineActor, "工单已办结"); err != nil {
 			return false, err
 		}
 	}

@@ -126,6 +126,7 @@ func TestHotlineBadRequests(t *testing.T) {
 			if tt.contentType != "" {
 				r.Header.Set("Content-Type", tt.contentType)
 			}
+			before := e.tableRows()
 			w := e.do(r)
 			if got, want := w.Code, tt.status; got != want {
 				t.Fatalf("status = %d, want %d; body %s", got, want, w.Body.String())
@@ -135,9 +136,7 @@ func TestHotlineBadRequests(t *testing.T) {
 			if eb.Error.Code != tt.code || eb.Error.Message == "" {
 				t.Errorf("error = %+v, want code %s with a message", eb.Error, tt.code)
 			}
-			if e.outboxRows() != 0 {
-				t.Errorf("a refused request wrote %d outbox rows", e.outboxRows())
-			}
+			e.assertNothingWritten(t, before)
 			err := e.store.View(context.Background(), func(tx qunzhu.Tx) error {
 				if _, err := tx.TicketByNumber("hotline-12345", "2025060100123"); qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
 					t.Errorf("a refused request stored the ticket (err %v)", err)
@@ -154,6 +153,38 @@ func TestHotlineBadRequests(t *testing.T) {
 				t.Errorf("logs hold the citizen's number")
 			}
 		})
+	}
+}
+
+// A refused event for a ticket we already keep changes nothing either: the
+// event row, the ticket and the task it would open are rolled back with the
+// refusal, and the same request refused again is still refused, not taken
+// for a duplicate.
+func TestHotlineRefusedEventOfKnownTicketWritesNothing(t *testing.T) {
+	e := newIntakeEnv(t)
+	if status, resp := e.postTicket(t, webhook.HotlineTicketRequest{Event: "updated", TicketID: "K-1", Content: "已受理，转市卫健委"}); status != http.StatusAccepted || resp.Status != "recorded" {
+		t.Fatalf("updated = %d %+v", status, resp)
+	}
+	for _, tt := range []struct {
+		unit   string
+		status int
+		code   string
+	}{
+		{"市卫健委", http.StatusNotFound, "unknown_unit"},       // no route
+		{"市住建委", http.StatusNotFound, "unknown_group"},      // routed to a group nobody registered
+		{"市水务局", http.StatusForbidden, "group_not_allowed"}, // outside 黄浦区: a group the source may not post to
+	} {
+		body := jsonBody(t, ticket("K-1", func(r *webhook.HotlineTicketRequest) { r.Unit, r.District = tt.unit, "静安区" }))
+		before := e.tableRows()
+		for range 2 {
+			w := e.do(e.signedTo(ticketsPath, "hotline-12345", hotline12345Secret, body))
+			var eb errorBody
+			decode(t, w, &eb)
+			if w.Code != tt.status || eb.Error.Code != tt.code {
+				t.Errorf("%s: %d %+v, want %d %s", tt.unit, w.Code, eb.Error, tt.status, tt.code)
+			}
+		}
+		e.assertNothingWritten(t, before)
 	}
 }
 
@@ -332,7 +363,7 @@ func TestHotlineUpdatedAndClosed(t *testing.T) {
 			progress = append(progress, ev.Text)
 		}
 	}
-	wantProgress := []string{"12345热线：已联系施工单位，夜间停工，回访市民138****8000。", "12345热线：施工单位已整改，现场复查无噪音。"}
+	wantProgress := []string{"已联系施工单位，夜间停工，回访市民138****8000。", "施工单位已整改，现场复查无噪音。"}
 	if strings.Join(progress, "|") != strings.Join(wantProgress, "|") {
 		t.Errorf("progress = %q, want %q", progress, wantProgress)
 	}

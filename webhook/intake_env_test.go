@@ -3,8 +3,10 @@ package webhook_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -175,4 +177,60 @@ func (e *intakeEnv) signedTo(path, source, secret string, body []byte) *http.Req
 	r.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(ts, 10))
 	r.Header.Set(webhook.HeaderSignature, webhook.Sign(secret, ts, body))
 	return r
+}
+
+// tableRows counts the rows of every table in the store, read through a
+// separate read-only connection to the file, so a test can say that a refused
+// request wrote nothing anywhere — not only in the outbox but in tickets,
+// events, digests, tasks and their history, replay keys and contacts.
+func (e *env) tableRows() map[string]int {
+	e.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+e.path+"?mode=ro")
+	if err != nil {
+		e.t.Fatalf("open %s: %v", e.path, err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		e.t.Fatalf("list tables: %v", err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			e.t.Fatalf("list tables: %v", err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Close(); err != nil {
+		e.t.Fatalf("list tables: %v", err)
+	}
+	counts := make(map[string]int, len(names))
+	for _, n := range names {
+		var c int
+		if err := db.QueryRow(`SELECT count(*) FROM "` + n + `"`).Scan(&c); err != nil {
+			e.t.Fatalf("count %s: %v", n, err)
+		}
+		counts[n] = c
+	}
+	for _, want := range []string{"outbox", "images", "tasks", "task_events", "webhook_replays", "hotline_tickets", "hotline_events", "hotline_digests", "hotline_digest_tickets"} {
+		if _, ok := counts[want]; !ok {
+			e.t.Fatalf("tableRows does not see table %s: %v", want, counts)
+		}
+	}
+	return counts
+}
+
+// assertNothingWritten fails when any table's row count differs from before.
+func (e *env) assertNothingWritten(t *testing.T, before map[string]int) {
+	t.Helper()
+	after := e.tableRows()
+	if maps.Equal(before, after) {
+		return
+	}
+	for name, n := range after {
+		if before[name] != n {
+			t.Errorf("a refused request changed table %s: %d rows before, %d after", name, before[name], n)
+		}
+	}
 }

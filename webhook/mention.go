@@ -1,9 +1,13 @@
 package webhook
 
 import (
+	"cmp"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu"
 )
@@ -99,12 +103,15 @@ func inlineWeCom(tx qunzhu.Tx, groupID int64, text string, done map[string]bool)
 // whoever is still to be mentioned is listed on a last line, as the robots
 // show their mention lists. done holds names already mentioned in the text.
 func (r *resolved) apply(text string, done map[string]bool) string {
-	for ref, name := range r.byRef {
+	// Longest first, so "@user1234" is not taken for "@user123" and the
+	// result does not depend on map order.
+	refs := slices.Collect(maps.Keys(r.byRef))
+	slices.SortFunc(refs, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	for _, ref := range refs {
 		_, value, _ := strings.Cut(ref, ":")
-		at := "@" + value
-		if strings.Contains(text, at) {
-			text = strings.ReplaceAll(text, at, mention(name))
-			done[name] = true
+		var ok bool
+		if text, ok = replaceMention(text, "@"+value, mention(r.byRef[ref])); ok {
+			done[r.byRef[ref]] = true
 		}
 	}
 	var tail strings.Builder
@@ -120,4 +127,33 @@ func (r *resolved) apply(text string, done map[string]bool) string {
 		return text
 	}
 	return strings.TrimRight(text, "\n ") + "\n" + tail.String()
+}
+
+// replaceMention replaces every "@id" in text that is a whole mention (not
+// the start of a longer id such as "@user1234" for "@user123") by with.
+func replaceMention(text, at, with string) (string, bool) {
+	var b strings.Builder
+	found := false
+	for {
+		i := strings.Index(text, at)
+		if i < 0 {
+			break
+		}
+		b.WriteString(text[:i])
+		rest := text[i+len(at):]
+		if r, _ := utf8.DecodeRuneInString(rest); rest != "" && isIDRune(r) {
+			b.WriteString(at) // part of a longer id: not this member
+		} else {
+			b.WriteString(with)
+			found = true
+		}
+		text = rest
+	}
+	b.WriteString(text)
+	return b.String(), found
+}
+
+// isIDRune is a character a user id or a phone number can continue with.
+func isIDRune(r rune) bool {
+	return r == '_' || r == '-' || (r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)))
 }

@@ -127,7 +127,7 @@ func TestPostMessage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r, sig := buildRequest(e, tt)
 			secrets = append(secrets, strings.TrimPrefix(sig, "sha256="))
-			before := e.outboxRows()
+			before, tables := e.outboxRows(), e.tableRows()
 			w := e.do(r)
 
 			if got, want := w.Code, tt.status; got != want {
@@ -157,6 +157,7 @@ func TestPostMessage(t *testing.T) {
 			if got, want := after, before; got != want {
 				t.Errorf("outbox rows = %d after a refused request, want %d (unchanged)", got, want)
 			}
+			e.assertNothingWritten(t, tables)
 		})
 	}
 	assertNoSecrets(t, "logs", e.logs.String(), secrets)

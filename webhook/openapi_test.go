@@ -3,10 +3,12 @@ package webhook_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"gopkg.in/yaml.v3"
@@ -72,5 +74,93 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	if len(registered) < 14 {
 		t.Errorf("only %d routes registered: %v", len(registered), registered)
+	}
+}
+
+// The request and response bodies the document describes are the Go types
+// the handlers read and write, field for field both ways: a field added to a
+// type but not to the document (or documented but never read) fails here.
+// Names are compared as encoding/json matches them, case-insensitively
+// (DingTalk's feedCard spells messageURL where its link says messageUrl).
+func TestOpenAPISchemasMatchTypes(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]schemaNode `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(openAPIYAML(t), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for name, typ := range map[string]reflect.Type{
+		"MessageRequest":       reflect.TypeFor[webhook.MessageRequest](),
+		"MessageResponse":      reflect.TypeFor[webhook.MessageResponse](),
+		"HotlineTicketRequest": reflect.TypeFor[webhook.HotlineTicketRequest](),
+		"HotlineResponse":      reflect.TypeFor[webhook.HotlineResponse](),
+		"WeComMessage":         reflect.TypeFor[webhook.WeComMessage](),
+		"DingTalkMessage":      reflect.TypeFor[webhook.DingTalkMessage](),
+		"AlertmanagerMessage":  reflect.TypeFor[webhook.AlertmanagerMessage](),
+	} {
+		s, ok := doc.Components.Schemas[name]
+		if !ok {
+			t.Errorf("components.schemas.%s is missing", name)
+			continue
+		}
+		compareSchema(t, name, s, typ)
+	}
+}
+
+// schemaNode is the part of a JSON schema the comparison reads.
+type schemaNode struct {
+	Properties map[string]schemaNode `yaml:"properties"`
+	Items      *schemaNode           `yaml:"items"`
+}
+
+func openAPIYAML(t *testing.T) []byte {
+	t.Helper()
+	e := newEnv(t)
+	w := e.do(httptest.NewRequest(http.MethodGet, "/api/v1/openapi.yaml", nil))
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET /api/v1/openapi.yaml = %d", w.Code)
+	}
+	return w.Body.Bytes()
+}
+
+// compareSchema checks that s lists exactly the JSON fields of typ, and
+// recurses into nested objects and arrays of objects.
+func compareSchema(t *testing.T, path string, s schemaNode, typ reflect.Type) {
+	t.Helper()
+	for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+		typ = typ.Elem()
+		if s.Items != nil {
+			s = *s.Items
+		}
+	}
+	if typ.Kind() != reflect.Struct || typ == reflect.TypeFor[time.Time]() {
+		return
+	}
+	fields := map[string]reflect.StructField{}
+	for f := range typ.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		fields[strings.ToLower(orDefault(name, f.Name))] = f
+	}
+	documented := map[string]schemaNode{}
+	for name, p := range s.Properties {
+		documented[strings.ToLower(name)] = p
+	}
+	for name, f := range fields {
+		p, ok := documented[name]
+		if !ok {
+			t.Errorf("%s: field %s (%s.%s) is not in openapi.yaml", path, name, typ.Name(), f.Name)
+			continue
+		}
+		compareSchema(t, path+"."+name, p, f.Type)
+	}
+	for name := range documented {
+		if _, ok := fields[name]; !ok {
+			t.Errorf("%s: openapi.yaml documents %s, which %s does not have", path, name, typ.Name())
+		}
 	}
 }

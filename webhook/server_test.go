@@ -39,6 +39,7 @@ var testStart = time.Date(2025, 6, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 // env is one server over a real SQLite file with a fake clock and captured logs.
 type env struct {
 	t      testing.TB
+	path   string // the SQLite file, for tests that count every table's rows
 	store  *sqlite.Store
 	clock  *qunzhu.FakeClock
 	logs   *lockedBuffer
@@ -54,13 +55,14 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	clock := qunzhu.NewFakeClock(testStart)
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "qunzhu.db"), clock)
+	path := filepath.Join(t.TempDir(), "qunzhu.db")
+	store, err := sqlite.Open(ctx, path, clock)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { store.Close() })
 
-	e := &env{t: t, store: store, clock: clock, logs: &lockedBuffer{}, groups: map[string]*qunzhu.Group{}, state: qunzhu.StateOnline}
+	e := &env{t: t, path: path, store: store, clock: clock, logs: &lockedBuffer{}, groups: map[string]*qunzhu.Group{}, state: qunzhu.StateOnline}
 	err = store.Update(ctx, func(tx qunzhu.Tx) error {
 		for _, name := range []string{cadreGroup, cityGroup, yearGroup} {
 			g, err := tx.CreateGroup(name)
