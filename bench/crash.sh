@@ -10,4 +10,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export QUNZHU_CRASH_MESSAGES="${1:-10000}" QUNZHU_CRASH_KILLS="${2:-20}"
 go test -count=1 -v -timeout 30m -run '^TestCrashKillsLoseNothing$' ./cmd/qunzhu/ |
-  grep -E 'crash test:|kill [0-9]+ at|lost:|repeats|^(--- |ok|FAIL)'
+  grep -E 'crash test:|kill [0-9]+ with|lost:|repeats|^(--- |ok|FAIL)'

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -149,13 +150,25 @@ func (bs *Broadcasts) handleBroadcastTimed(req *Request) (string, error) {
 func (bs *Broadcasts) sendTime(req *Request, text string) (time.Time, string, error) {
 	at, rest, _, err := whenAndText(text, req.Local())
 	if err != nil {
-		return time.Time{}, "", err
+		return time.Time{}, "", asSendTime(err)
 	}
 	if at.IsZero() {
 		return time.Time{}, "", qunzhu.Errorf(qunzhu.EINVALID,
 			"请写上发送时间，写法同督办期限（明天9点、6月19日9:00、周五下午3点）。例：%s", exampleBroadcastTimed)
 	}
 	return at, rest, nil
+}
+
+// asSendTime rewords ParseWhen's refusal, written for 督办 deadlines ("期限「今天9点」
+// 已经过了。例：限期3天…"), for a send time, with a broadcast's example.
+func asSendTime(err error) error {
+	var e *qunzhu.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	msg := strings.Replace(e.Message, "期限「", "发送时间「", 1)
+	msg = strings.Replace(msg, "例："+whenExample, "例："+exampleBroadcastTimed, 1)
+	return &qunzhu.Error{Code: e.Code, Message: msg}
 }
 
 // whenAndText reads a time with ParseWhen and returns the text around it as

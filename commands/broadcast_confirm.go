@@ -76,8 +76,12 @@ func (bs *Broadcasts) handleBroadcastList(req *Request) (string, error) {
 	}
 	var s strings.Builder
 	s.WriteString("本群最近的群发：")
+	var live int64 // the newest that can still be cancelled, for the hint
 	for _, b := range list {
 		st := b.StatusAt(req.Now)
+		if live == 0 && (st == qunzhu.BroadcastDraft || st == qunzhu.BroadcastScheduled || st == qunzhu.BroadcastSending) {
+			live = b.ID
+		}
 		fmt.Fprintf(&s, "\n#%d %s", b.ID, st.Chinese())
 		switch st {
 		case qunzhu.BroadcastDraft:
@@ -105,7 +109,9 @@ func (bs *Broadcasts) handleBroadcastList(req *Request) (string, error) {
 		}
 		fmt.Fprintf(&s, "：%s", snippet(b.Text, 20))
 	}
-	s.WriteString("\n取消：" + exampleCancel)
+	if live != 0 {
+		fmt.Fprintf(&s, "\n取消：/群发 取消 %d", live)
+	}
 	return s.String(), nil
 }
 

@@ -217,7 +217,7 @@ func TestBroadcast_ToTaggedGroups(t *testing.T) {
 		e.sendIn(g, "tag-"+g.Name, e.owner, "/群 标签 #街道")
 	}
 	replies := texts(e.sent())
-	if len(replies) != 3 || !strings.Contains(replies[0], "已给本群打上标签：街道。只发给这些群：/群发 到 街道 <内容>") {
+	if len(replies) != 3 || !strings.Contains(replies[0], "已给本群打上标签：街道。只发给打了「街道」标签的群：/群发 到 街道 <内容>") {
 		t.Fatalf("tag replies = %v", replies)
 	}
 	reply, code := e.preview("/群发 到 街道 今晚8点防汛会商，请准时参加")
@@ -282,7 +282,8 @@ func TestBroadcast_Timed(t *testing.T) {
 	}
 	tests := []struct{ text, want string }{
 		{"/群发 定时 端午节放假通知", "请写上发送时间"},
-		{"/群发 定时 今天8点 端午节放假通知", "已经过了"},
+		{"/群发 定时 今天8点 端午节放假通知", "发送时间「今天8点」是6月2日（周一）08:00，已经过了，请写一个将来的时间。例：/群发 定时 6月19日9:00 端午节送粽子来喽"},
+		{"/群发 到 街道 定时 2月30日9点 端午节放假通知", "看不懂发送时间「2月30日9点」：没有这一天。例：/群发 定时 6月19日9:00"},
 		{"/群发 定时 明天9点", "请写上群发的内容"},
 	}
 	for _, tt := range tests {
@@ -309,6 +310,7 @@ func TestBroadcast_ListAndCancel(t *testing.T) {
 		"#3 待确认（09:10前确认有效），3个群：第三条，还没确认",
 		"#2 发送中 已发送3/3，3个群：第二条",
 		"#1 已定时 6月3日（周二）09:00，3个群：第一条",
+		"\n取消：/群发 取消 3", // the newest that can still be cancelled
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("list lacks %q:\n%s", want, got)
@@ -334,6 +336,11 @@ func TestBroadcast_ListAndCancel(t *testing.T) {
 			t.Errorf("%s by %s = %q, want %q", tt.text, tt.who.Name(), got, tt.want)
 		}
 	}
+	e.send(e.owner, "/群发 列表")
+	if got := e.reply(e.owner); !strings.HasSuffix(got, "\n取消：/群发 取消 2") {
+		t.Errorf("list after cancelling #1 and #3 = %q, want the hint to name #2, still going out", got)
+	}
+
 	// Cancelling in another group is refused: the broadcast is this group's.
 	e.sendIn(e.street, "x-1", e.owner, "/群发 取消 2")
 	if got := texts(e.sent()); len(got) != 1 || !strings.Contains(got[0], "本群没有编号为2的群发") {
@@ -366,6 +373,10 @@ func TestBroadcast_CancelWhileSendingWithdrawsTheRest(t *testing.T) {
 	e.clock.Advance(2 * time.Hour)
 	if _, rows := e.split(); len(rows) != 0 {
 		t.Errorf("%d withdrawn rows still went out", len(rows))
+	}
+	e.send(e.owner, "/群发 列表")
+	if got := e.reply(e.owner); !strings.Contains(got, "#1 已取消 已发送1/3，未发出2") || strings.Contains(got, "取消：") {
+		t.Errorf("list after the cancel = %q, want #1 cancelled and no cancel hint", got)
 	}
 }
 

@@ -46,15 +46,28 @@ func (bs *Broadcasts) handleFestivalSet(req *Request) (string, error) {
 	}
 
 	m := req.Member()
-	g, err := bs.greetingOf(req, m.ID, f.Name)
+	g, elsewhere, err := bs.greetingOf(req, groups, f.Name)
 	if err != nil {
 		return "", err
 	}
-	verb := "已设置"
+	verb, replaced := "已设置", ""
 	if g == nil {
 		g = &qunzhu.Greeting{Festival: f.Name, AuthorID: m.ID, AuthorName: m.Name, OriginGroupID: req.In.GroupID}
 	} else {
 		verb = "已更新"
+	}
+	// One greeting per person and festival: the one set from another group
+	// is replaced by this one, so no group gets the festival twice.
+	for _, old := range elsewhere {
+		old.Status = qunzhu.GreetingCancelled
+		if err := req.Tx.UpdateGreeting(old); err != nil {
+			return "", err
+		}
+		if g.ImageID == 0 {
+			g.ImageID = old.ImageID
+		}
+		verb = "已更新"
+		replaced += fmt.Sprintf("，替换在「%s」设置的编号%d", groupName(groups, old.OriginGroupID), old.ID)
 	}
 	g.Hour, g.Minute, g.Text, g.NextAt, g.NextYear = hour, minute, text, next, year
 	g.Targets = g.Targets[:0]
@@ -72,8 +85,8 @@ func (bs *Broadcasts) handleFestivalSet(req *Request) (string, error) {
 	if err := req.ExpectPicture(AttachGreeting, g.ID, bs.cfg.PictureWindow); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s节日祝福（编号%d）：每年%s %02d:%02d 发往%d个群：%s\n下次：%s\n本群收到的样子：%s\n要附图片，请在%s内发一张图片。取消：/节日 取消 %s",
-		verb, g.ID, f.FullName, hour, minute, len(groups), groupNames(groups, 20),
+	return fmt.Sprintf("%s节日祝福（编号%d%s）：每年%s %02d:%02d 发往%d个群：%s\n下次：%s\n本群收到的样子：%s\n要附图片，请在%s内发一张图片。取消：/节日 取消 %s",
+		verb, g.ID, replaced, f.FullName, hour, minute, len(groups), groupNames(groups, 20),
 		qunzhu.FormatWhen(next, req.Local()), qunzhu.FillPlaceholders(text, f.FullName, req.In.GroupName),
 		chineseDuration(bs.cfg.PictureWindow), f.Name), nil
 }
@@ -95,18 +108,46 @@ func clockTime(text string, now time.Time) (hour, minute int, rest string, err e
 	return t.Hour(), t.Minute(), rest, nil
 }
 
-// greetingOf finds the author's active greeting for a festival, nil if none.
-func (bs *Broadcasts) greetingOf(req *Request, authorID int64, festival string) (*qunzhu.Greeting, error) {
-	list, err := req.Tx.GreetingsFrom(req.In.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range list {
-		if g.AuthorID == authorID && g.Festival == festival {
-			return g, nil
+// greetingOf finds the sender's active greetings for a festival among the
+// groups they own: the one set in this group (nil if none), and those set in
+// another group, where the same person is another member.
+func (bs *Broadcasts) greetingOf(req *Request, groups []*qunzhu.Group, festival string) (here *qunzhu.Greeting, elsewhere []*qunzhu.Greeting, err error) {
+	for _, grp := range groups {
+		author := req.Member().ID
+		if grp.ID != req.In.GroupID {
+			m, err := req.Tx.MemberBySession(grp.ID, req.In.Sender.SessionKey)
+			if qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return nil, nil, err
+			}
+			author = m.ID
+		}
+		list, err := req.Tx.GreetingsFrom(grp.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, g := range list {
+			switch {
+			case g.AuthorID != author || g.Festival != festival:
+			case grp.ID == req.In.GroupID:
+				here = g
+			default:
+				elsewhere = append(elsewhere, g)
+			}
 		}
 	}
-	return nil, nil
+	return here, elsewhere, nil
+}
+
+// groupName is the name of group id among groups, for replies.
+func groupName(groups []*qunzhu.Group, id int64) string {
+	for _, g := range groups {
+		if g.ID == id {
+			return g.Name
+		}
+	}
+	return fmt.Sprintf("群%d", id)
 }
 
 // handleFestivalList (/节日 列表) shows the greetings set in this group with

@@ -109,3 +109,46 @@ func TestFestivalCancel(t *testing.T) {
 		t.Errorf("cancel by number = %q", got)
 	}
 }
+
+// TestFestivalSet_FromAnotherGroupReplaces: the same owner setting the same
+// festival from another of their groups replaces the first greeting (with
+// its picture) rather than adding a second one that would greet every group
+// twice.
+func TestFestivalSet_FromAnotherGroupReplaces(t *testing.T) {
+	e := newBroadcastEnv(t)
+	e.send(e.owner, "/节日 设置 中秋 9:00 {节日}快乐！")
+	e.reply(e.owner)
+	e.sendPicture(e.owner, "moon.png")
+	e.reply(e.owner)
+
+	e.sendIn(e.street, "street-1", e.owner, "/节日 设置 中秋节 上午10点 中秋节快乐，街道的同志们辛苦了")
+	got := texts(e.sent())
+	want := "已更新节日祝福（编号2，替换在「成都市城市管理工作群」设置的编号1）：每年中秋节 10:00 发往3个群"
+	if len(got) != 1 || !strings.Contains(got[0], want) {
+		t.Fatalf("set from another group = %q, want %q", got, want)
+	}
+	e.send(e.owner, "/节日 列表")
+	if got := e.reply(e.owner); !strings.HasPrefix(got, "本群还没有设置节日祝福。") {
+		t.Errorf("list in the first group = %q, want none left there", got)
+	}
+	err := e.store.View(e.t.Context(), func(tx qunzhu.Tx) error {
+		first, err := tx.GreetingByID(1)
+		if err != nil {
+			return err
+		}
+		second, err := tx.GreetingByID(2)
+		if err != nil {
+			return err
+		}
+		if first.Status != qunzhu.GreetingCancelled || second.Status != qunzhu.GreetingActive {
+			t.Errorf("statuses = %s, %s; want cancelled, active", first.Status, second.Status)
+		}
+		if second.ImageID == 0 || second.ImageID != first.ImageID {
+			t.Errorf("picture of the replacement = %d, want the first one's %d", second.ImageID, first.ImageID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -55,7 +55,7 @@ func (bs *Broadcasts) handleGroupTag(req *Request) (string, error) {
 	if len(had) > 0 {
 		fmt.Fprintf(&s, "本群已经有标签：%s。", strings.Join(had, "、"))
 	}
-	fmt.Fprintf(&s, "只发给这些群：/群发 到 %s <内容>", tags[0])
+	fmt.Fprintf(&s, "只发给打了「%s」标签的群：/群发 到 %s <内容>", tags[0], tags[0])
 	return s.String(), nil
 }
 

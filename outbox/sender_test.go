@@ -212,6 +212,54 @@ func TestSenderPriorityOrderAfterLogin(t *testing.T) {
 	}
 }
 
+// refusals is the real in-process limiter that also tells when it refused
+// the account a send, so a test knows the sender is waiting for its pace.
+type refusals struct {
+	qunzhu.Limiter
+	account chan struct{}
+}
+
+func (l refusals) Allow(ctx context.Context, key string, limit qunzhu.Limit) (qunzhu.LimitResult, error) {
+	res, err := l.Limiter.Allow(ctx, key, limit)
+	if key == "account" && err == nil && !res.Allowed {
+		select {
+		case l.account <- struct{}{}:
+		default:
+		}
+	}
+	return res, err
+}
+
+// TestSenderReplyDuringThePaceWaitGoesBeforeTheBroadcast: a reply enqueued
+// while the sender waits for the account's pace, with a broadcast first in
+// line, goes out before that broadcast: broadcasts never delay replies.
+func TestSenderReplyDuringThePaceWaitGoesBeforeTheBroadcast(t *testing.T) {
+	e := newEnv(t)
+	r := newRecorder()
+	e.enqueue(t, e.group, qunzhu.KindBroadcast, "群发一")
+	e.enqueue(t, e.other, qunzhu.KindBroadcast, "群发二")
+	lim := fast()
+	lim.Account = qunzhu.Limit{Rate: 1, Period: 300 * time.Millisecond, Burst: 1}
+	limiter := refusals{Limiter: ratelimit.NewLocal(nil), account: make(chan struct{}, 1)}
+	s := outbox.NewSender(e.store, r, limiter, nil, nil, outbox.Config{Limits: lim, Poll: 10 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	waitFor(t, "the first broadcast", func() bool { return len(r.texts()) == 1 })
+	select {
+	case <-limiter.account: // the sender waits for the account's next slot
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sender never waited for the account's pace")
+	}
+	e.enqueue(t, e.group, qunzhu.KindReply, "回复")
+	e.waitSent(t, 3)
+	if got, want := r.texts(), []string{"群发一", "回复", "群发二"}; !equal(got, want) {
+		t.Fatalf("order = %v, want %v", got, want)
+	}
+}
+
 func TestSenderOfflineErrorIsNotAnAttempt(t *testing.T) {
 	e := newEnv(t)
 	r := newRecorder()

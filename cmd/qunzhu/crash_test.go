@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -56,13 +57,26 @@ func TestCrashKillsLoseNothing(t *testing.T) {
 	intake := make(chan error, 1)
 	go func() { intake <- c.queue(groups, texts) }()
 
-	// Kill at random points: during intake, during delivery, or between sends.
+	// Kill at random points spread over the whole run. The first kill lands
+	// while the webhook API is taking the messages in (a random number of
+	// them accepted), so a 2xx answered just before a kill is tested too;
+	// kill k ≥ 1 lands when a random number of messages within the k-th of
+	// `kills` equal slices has been delivered, so the backlog and the tail
+	// are hit alike, not only the first seconds.
 	var boundaries []int64 // the emulator's last seq when each killed process was dead
 	for k := range kills {
-		time.Sleep(time.Duration(200+rand.IntN(1300)) * time.Millisecond)
+		what, lo, hi := "delivered", total*k/kills, total*(k+1)/kills
+		count := func() int { return delivered(t, emu, groups) }
+		if k == 0 {
+			what, lo, hi = "accepted", total/10, total*9/10
+			count = func() int { return int(c.accepted.Load()) }
+		}
+		target := lo + rand.IntN(max(hi-lo, 1))
+		waitUntil(t, fmt.Sprintf("%d messages %s", target, what), func() bool { return count() >= target })
 		c.kill()
 		boundaries = append(boundaries, lastSeqAll(t, emu, groups))
-		t.Logf("kill %d at emulator seq %d", k+1, boundaries[k])
+		t.Logf("kill %d with %d of %d accepted and %d delivered (aimed at %d %s), emulator seq %d",
+			k+1, c.accepted.Load(), total, delivered(t, emu, groups), target, what, boundaries[k])
 		c.start()
 	}
 	if err := <-intake; err != nil {
@@ -70,21 +84,7 @@ func TestCrashKillsLoseNothing(t *testing.T) {
 	}
 
 	// Wait for the last run to deliver everything.
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		got := botTexts(t, emu, groups)
-		seen := map[string]bool{}
-		for _, m := range got {
-			seen[m.Text] = true
-		}
-		if len(seen) >= total {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d messages reached the emulator", len(seen), total)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitUntil(t, "every message delivered", func() bool { return delivered(t, emu, groups) >= total })
 	c.stop()
 
 	got := botTexts(t, emu, groups)
@@ -128,6 +128,8 @@ type crashRun struct {
 	http   string
 	logs   string
 
+	accepted atomic.Int64 // messages the webhook API has answered 202 or 200
+
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{} // closed when cmd has exited
@@ -147,8 +149,8 @@ func (c *crashRun) start() {
 	cmd := exec.Command(c.bin, "demo", "--http", c.http, "--emu-url", c.emuURL, "--data", c.data)
 	cmd.Env = append(os.Environ(),
 		"QUNZHU_DEMO_SECRET="+testSecret,
-		// ~13 s for 2,000 messages: longer than the five kills take, so
-		// every kill lands while messages are being sent.
+		// ~13 s for 2,000 messages, so that the kills, spread over the
+		// run by the number delivered, land while messages are being sent.
 		"QUNZHU_LIMITS_ACCOUNT=150/1s,10",
 		"QUNZHU_LIMITS_GROUP=1000/1s,1000",
 		"QUNZHU_LIMITS_DAILY=100000",
@@ -268,6 +270,7 @@ func (c *crashRun) post(group, text string, i int) error {
 		resp.Body.Close()
 		switch {
 		case resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK:
+			c.accepted.Add(1)
 			return nil
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 			time.Sleep(50 * time.Millisecond)
@@ -295,6 +298,28 @@ func botTexts(t *testing.T, emu *wxemu.Server, groups []string) []wxemu.Message 
 	}
 	slices.SortFunc(out, func(a, b wxemu.Message) int { return int(a.Seq - b.Seq) })
 	return out
+}
+
+// delivered is how many distinct crash messages reached the emulator.
+func delivered(t *testing.T, emu *wxemu.Server, groups []string) int {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, m := range botTexts(t, emu, groups) {
+		seen[m.Text] = true
+	}
+	return len(seen)
+}
+
+// waitUntil polls cond every 5 ms, for at most 2 minutes.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 2 minutes for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func lastSeqAll(t *testing.T, emu *wxemu.Server, groups []string) int64 {

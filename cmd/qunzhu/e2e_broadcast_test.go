@@ -60,7 +60,7 @@ func (d *demo) postPicture(group, from string) {
 	}
 }
 
-// previewTo5 sends /群发 as 张书记 until the preview names all five groups:
+// broadcastPreview sends /群发 as 张书记 until the preview names all five groups:
 // the owners are bound by display name during the first login, group by group.
 func (d *demo) broadcastPreview(text string) (preview, code string) {
 	d.t.Helper()
