@@ -131,3 +131,13 @@ type MemberTx interface {
 	// TakeBindCode returns and deletes a code; ENOTFOUND if unknown or expired.
 	TakeBindCode(code string) (*BindCode, error)
 }
+
+// Mention writes "@name" the way WeChat clients do, followed by U+2005. The web
+// protocol cannot send a real mention, so this is visible text that may not
+// notify; it is still the convention people read as "this is for you".
+func Mention(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "@" + name + "\u2005"
+}

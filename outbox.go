@@ -24,12 +24,15 @@ const (
 	KindWebhook   MessageKind = "webhook"
 	KindReminder  MessageKind = "reminder"
 	KindBroadcast MessageKind = "broadcast"
+	// KindNotice is the service speaking about itself to a group's owners (the
+	// daily cap was reached); the only kind the daily cap lets through.
+	KindNotice MessageKind = "notice"
 )
 
 // DefaultPriority is the priority a kind gets when the producer does not set one.
 func (k MessageKind) DefaultPriority() Priority {
 	switch k {
-	case KindReply:
+	case KindReply, KindNotice:
 		return PriorityReply
 	case KindAlert, KindWebhook:
 		return PriorityAlert

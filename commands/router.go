@@ -256,12 +256,7 @@ func replyMessage(in *qunzhu.Inbound, text string, now time.Time) *qunzhu.OutMes
 // Mention writes "@name" the way WeChat clients do (followed by U+2005). The
 // web protocol cannot send a real mention, so this is visible text that may not
 // notify; it is still the convention people read as "this is for you".
-func Mention(name string) string {
-	if name == "" {
-		return ""
-	}
-	return "@" + name + "\u2005"
-}
+func Mention(name string) string { return qunzhu.Mention(name) }
 
 // senderName is the name the group shows for the sender, which is what a
 // mention must match; the registered name is the fallback.

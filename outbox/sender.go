@@ -183,22 +183,44 @@ func (s *Sender) step(ctx context.Context) (time.Duration, error) {
 	if until := s.ThrottledUntil(); now.Before(until) {
 		return min(until.Sub(now), s.cfg.Poll*10), nil
 	}
-	if ok, resume, err := s.daily.check(ctx, s.store, now); err != nil {
+	open, resume, err := s.daily.check(ctx, s.store, now)
+	if err != nil {
 		return 0, err
-	} else if !ok {
+	}
+	if !open {
 		if err := s.holdForTheDay(ctx, resume); err != nil {
 			return 0, err
 		}
-		// Poll rather than sleep till midnight: cheap (in memory), and a jump
-		// of the demo clock or a raised cap takes effect at once.
-		return max(min(resume.Sub(now), s.cfg.Poll), time.Millisecond), nil
 	}
 	due, err := s.store.Due(ctx, now, s.cfg.Batch)
 	if err != nil {
 		return 0, err
 	}
+	if !open {
+		// Only the owners' notice about the cap itself goes out today.
+		due = onlyNotices(due)
+		if len(due) == 0 {
+			// Poll rather than sleep till midnight: cheap (in memory), and a
+			// jump of the demo clock or a raised cap takes effect at once.
+			return max(min(resume.Sub(now), s.cfg.Poll), time.Millisecond), nil
+		}
+	}
 	if len(due) == 0 {
 		return s.idleWait(ctx, now)
+	}
+	// Wait for the account's pace before choosing: a reply enqueued during
+	// the wait must go before the broadcast that was first in line.
+	waited, err := s.waitAccount(ctx)
+	if err != nil {
+		return 0, nil // ctx ended while waiting; nothing was marked
+	}
+	if waited {
+		if due, err = s.store.Due(ctx, s.clock.Now(), s.cfg.Batch); err != nil {
+			return 0, err
+		}
+		if !open {
+			due = onlyNotices(due)
+		}
 	}
 	wait := s.cfg.Poll
 	for _, m := range due {
@@ -210,12 +232,11 @@ func (s *Sender) step(ctx context.Context) (time.Duration, error) {
 			wait = min(wait, gwait)
 			continue // this group is at its limit; a message for another may go
 		}
-		if err := s.waitAccount(ctx); err != nil {
-			return 0, nil // ctx ended while waiting; nothing was marked
-		}
 		s.deliver(ctx, m)
 		return s.jitter(), nil
 	}
+	// Every due group is at its limit: the account's slot goes unused, which
+	// only ever makes the pace slower.
 	return wait, nil
 }
 
@@ -232,21 +253,23 @@ func (s *Sender) idleWait(ctx context.Context, now time.Time) (time.Duration, er
 	return max(min(next.Sub(now), s.cfg.Poll), time.Millisecond), nil
 }
 
-// waitAccount blocks until the account's pace allows one more message.
-func (s *Sender) waitAccount(ctx context.Context) error {
+// waitAccount blocks until the account's pace allows one more message and
+// says whether it had to wait.
+func (s *Sender) waitAccount(ctx context.Context) (waited bool, err error) {
 	for {
 		ok, wait, err := s.gov.allowAccount(ctx)
 		if err != nil {
 			s.log.Warn("outbox: limiter unavailable, waiting", "err", err)
 		}
 		if ok {
-			return nil
+			return waited, nil
 		}
+		waited = true
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return waited, ctx.Err()
 		case <-t.C:
 		}
 	}
@@ -350,11 +373,22 @@ func backoff(base, max time.Duration, attempt int) time.Duration {
 	return min(d, max)
 }
 
+// onlyNotices keeps the KindNotice messages of due, in order.
+func onlyNotices(due []*qunzhu.OutMessage) []*qunzhu.OutMessage {
+	var out []*qunzhu.OutMessage
+	for _, m := range due {
+		if m.Kind == qunzhu.KindNotice {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // holdForTheDay reports, once a day and only if a message waits, that the
-// daily cap holds the queue until resume. The report goes to the log and the
-// DailyCapReached hook (the fallback robot), not into the groups: a notice
-// there would itself be a message over the cap, sent by an account at risk,
-// to people who cannot act on it; the people who run the service can.
+// daily cap holds the queue until resume: to the log and the DailyCapReached
+// hook, which tells the fallback robot and queues one KindNotice to the owners
+// of each group whose messages wait (see CapNotices) — the only messages the
+// cap lets through, a handful over it at most.
 func (s *Sender) holdForTheDay(ctx context.Context, resume time.Time) error {
 	if s.daily.told.Equal(s.daily.day) {
 		return nil

@@ -204,9 +204,16 @@ func wireDelivery(a *app, senderCfg *outbox.Config) error {
 	if d := a.cfg.Limits.ThrottleBackoffMax; d != nil {
 		senderCfg.ThrottleBackoffMax = time.Duration(*d)
 	}
+	// At the daily cap the owners of each group whose messages wait hear it
+	// once, in the group (the one kind of message the cap lets through).
+	senderCfg.DailyCapReached = func(ctx context.Context, sent int, resume time.Time) {
+		if err := outbox.CapNotices(ctx, a.store, a.clock.Now(), resume, loc); err != nil {
+			a.log.Error("daily cap: cannot queue the owners' notice", "err", err)
+		}
+	}
 	f := a.cfg.Fallback
 	if !f.enabled() {
-		a.log.Info("no fallback robot configured: outages and the daily cap are only logged and shown in /readyz")
+		a.log.Info("no fallback robot configured: outages are only logged and shown in /readyz")
 		return nil
 	}
 	robot, err := notify.New(notify.Config{Kind: notify.Kind(f.Kind), URL: f.URL, Secret: f.Secret})
