@@ -209,13 +209,8 @@ func (j *Broadcasts) tell(tx qunzhu.Tx, b *qunzhu.Broadcast, what, text string) 
 	return err
 }
 
-// mention writes "@name" + U+2005, the convention commands.Mention follows.
-func mention(name string) string {
-	if name == "" {
-		return ""
-	}
-	return "@" + name + "\u2005"
-}
+// mention writes "@name" + U+2005 (qunzhu.Mention).
+var mention = qunzhu.Mention
 
 func withPicture(b *qunzhu.Broadcast) string {
 	if b.ImageID != 0 {

@@ -342,7 +342,7 @@ func taskMentions(ms []*qunzhu.Member) string {
 		if m.Bound && m.Identity.Name() != "" {
 			name = m.Identity.Name()
 		}
-		b.WriteString("@" + name + "\u2005")
+		b.WriteString(qunzhu.Mention(name))
 	}
 	return b.String()
 }

@@ -15,9 +15,8 @@ import (
 // mentionAll is how the robots write "everyone" in their mention lists.
 const mentionAll = "@all"
 
-// mention is how a name is mentioned in a WeChat group text: "@name" and a
-// U+2005 space, the convention the web protocol leaves us (see DESIGN.md).
-func mention(name string) string { return "@" + name + "\u2005" }
+// mention is how a name is mentioned in a WeChat group text (qunzhu.Mention).
+var mention = qunzhu.Mention
 
 // mentions is who a compatible robot's message asks to mention: ids in the
 // sender's own system (a WeCom userid, a DingTalk userId) and mobile numbers.
