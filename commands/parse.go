@@ -84,7 +84,7 @@ func scanName(s string) (name, after string, ok bool) {
 }
 
 // endsName reports whether the text after a name lets the name end there: a
-// space, Chinese or ASCII punctuation, a digit ("/认证482913") or a letter of the
+// space, Chinese or ASCII punctuation or an opening bracket, a digit ("/认证482913") or a letter of the
 // other script ("/ping一下"). A "/" or "." inside a word means a path or a URL.
 func endsName(after string) bool {
 	if after == "" {
@@ -97,6 +97,8 @@ func endsName(after string) bool {
 		return true
 	case strings.ContainsRune(",;:、。!?", r):
 		return true
+	case strings.ContainsRune("([\"“「『【〔《", r):
+		return true // an opening bracket or quote: "/督办【急】…", "/交作业（第48周）…"
 	case r == '.':
 		next, _ := utf8.DecodeRuneInString(after[size:])
 		return len(after) == size || unicode.IsSpace(next)

@@ -63,6 +63,9 @@ func TestParse(t *testing.T) {
 		{"free text keeps punctuation", "/督办：东大街路灯不亮，请市城管委今天处理！",
 			cmd("督办", "东大街路灯不亮，请市城管委今天处理！", "东大街路灯不亮", "请市城管委今天处理"), true},
 		{"other script after name", "/ping一下", cmd("ping", "一下", "一下"), true},
+		{"Chinese bracket after name", "/督办【急】东大街路灯不亮", cmd("督办", "【急】东大街路灯不亮", "【急】东大街路灯不亮"), true},
+		{"full-width parenthesis after name", "/交作业（第48周）已完成", cmd("交作业", "（第48周）已完成", "(第48周)已完成"), true},
+		{"quote after name", "/帮助“督办”", cmd("帮助", "“督办”", "督办"), true},
 		{"glued Chinese subcommand stays in the name", "/成员添加 王五", cmd("成员添加", "王五", "王五"), true},
 
 		// Chatter: never a command.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -163,7 +164,7 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 	if in.IsImage {
 		return r.handleImage(ctx, in)
 	}
-	cmd, ok := Parse(in.Text, r.cfg.BotNames...)
+	cmd, ok := Parse(in.Text, r.botNames(in)...)
 	if !ok {
 		return nil
 	}
@@ -200,6 +201,17 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 		return nil
 	}
 	return r.replyError(ctx, in, err, log)
+}
+
+// botNames are the names a leading "@name" of in may call the bot by: the
+// configured ones, and, when WeChat says the bot was mentioned, the names
+// mentioned in in, since the bot's nickname in a group (群昵称) may be one
+// the configuration does not know.
+func (r *Router) botNames(in *qunzhu.Inbound) []string {
+	if !in.AtBot || len(in.Mentions) == 0 {
+		return r.cfg.BotNames
+	}
+	return append(slices.Clip(r.cfg.BotNames), in.Mentions...)
 }
 
 // run calls the handler, turning a panic into an internal error (logged with

@@ -228,3 +228,27 @@ func (e *env) groups() []*qunzhu.Group {
 	}
 	return gs
 }
+
+// TestHandle_MentionUnderAnotherName: the bot's nickname in a group may not be
+// one of the configured bot names; WeChat still tells us it was mentioned, and
+// "@小助手 /ping" is then a command. Without that flag it stays chatter.
+func TestHandle_MentionUnderAnotherName(t *testing.T) {
+	e := newEnv(t)
+	guest := person("路人甲")
+	text := "@城管小助手\u2005／ping"
+	in := &qunzhu.Inbound{ID: "at-1", GroupID: e.group.ID, GroupName: e.group.Name, Sender: guest,
+		Text: text, At: e.clock.Now(), AtBot: true, Mentions: []string{"城管小助手"}}
+	if err := e.router.Handle(t.Context(), in); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.reply(guest), "pong"; got != want {
+		t.Errorf("mentioned bot: reply = %q, want %q", got, want)
+	}
+	// The same words mentioning a colleague, not the bot, are chatter.
+	in = &qunzhu.Inbound{ID: "at-2", GroupID: e.group.ID, GroupName: e.group.Name, Sender: guest,
+		Text: "@张三\u2005/ping", At: e.clock.Now(), Mentions: []string{"张三"}}
+	if err := e.router.Handle(t.Context(), in); err != nil {
+		t.Fatal(err)
+	}
+	e.noReply()
+}
