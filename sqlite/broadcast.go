@@ -151,22 +151,10 @@ const sendingBroadcastsQuery = `SELECT ` + broadcastColumns + ` FROM broadcasts
 
 func (t *tx) broadcasts(query string, args ...any) ([]*qunzhu.Broadcast, error) {
 	rows, err := t.query(query, args...)
+	// collect closes the rows before the targets are read with more queries.
+	list, err := collect(rows, err, scanBroadcast, "broadcasts")
 	if err != nil {
-		return nil, fmt.Errorf("select broadcasts: %w", err)
-	}
-	var list []*qunzhu.Broadcast
-	for rows.Next() {
-		b, err := scanBroadcast(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan broadcast: %w", err)
-		}
-		list = append(list, b)
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return nil, fmt.Errorf("select broadcasts: %w", err)
+		return nil, err
 	}
 	for _, b := range list {
 		if err := t.loadTargets(b); err != nil {

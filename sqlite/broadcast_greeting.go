@@ -104,22 +104,10 @@ const dueGreetingsQuery = `SELECT ` + greetingColumns + ` FROM greetings
 
 func (t *tx) greetings(query string, args ...any) ([]*qunzhu.Greeting, error) {
 	rows, err := t.query(query, args...)
+	// collect closes the rows before the targets are read with more queries.
+	list, err := collect(rows, err, scanGreeting, "greetings")
 	if err != nil {
-		return nil, fmt.Errorf("select greetings: %w", err)
-	}
-	var list []*qunzhu.Greeting
-	for rows.Next() {
-		g, err := scanGreeting(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan greeting: %w", err)
-		}
-		list = append(list, g)
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return nil, fmt.Errorf("select greetings: %w", err)
+		return nil, err
 	}
 	for _, g := range list {
 		if err := t.loadGreetingTargets(g); err != nil {

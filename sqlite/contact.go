@@ -44,22 +44,7 @@ func (t *tx) MembersByContact(groupID int64, kind, value string) ([]*qunzhu.Memb
 		JOIN members m ON m.id = c.member_id
 		WHERE c.kind = ? AND c.value = ? AND m.group_id = ? AND m.bound = 1
 		ORDER BY m.id`, kind, v, groupID)
-	if err != nil {
-		return nil, fmt.Errorf("select members by contact: %w", err)
-	}
-	defer rows.Close()
-	var out []*qunzhu.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan member by contact: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("select members by contact: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, scanMember, "members by contact")
 }
 
 // prefixed qualifies a column list ("id, name") with a table alias ("m.").

@@ -42,19 +42,7 @@ func (t *tx) DigestsOfTicket(ticketRow int64, now time.Time) ([]*qunzhu.Digest, 
 		JOIN outbox o ON o.id = d.outbox_id
 		WHERE dt.ticket_row = ? AND d.due_at > ? AND o.status = 'pending'
 		ORDER BY d.id`, ticketRow, ms(now))
-	if err != nil {
-		return nil, fmt.Errorf("select digests of ticket: %w", err)
-	}
-	defer rows.Close()
-	var out []*qunzhu.Digest
-	for rows.Next() {
-		d, err := scanDigest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan digest: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanDigest, "digests of ticket")
 }
 
 // CreateDigest stores a new digest and enqueues its first message m, which
@@ -129,19 +117,7 @@ func (t *tx) DigestTickets(digestID int64, limit int) ([]*qunzhu.Ticket, error) 
 	rows, err := t.query(`SELECT `+prefixed("k.", ticketColumns)+` FROM hotline_digest_tickets dt
 		JOIN hotline_tickets k ON k.id = dt.ticket_row
 		WHERE dt.digest_id = ? ORDER BY dt.ticket_row LIMIT ?`, digestID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("select digest tickets: %w", err)
-	}
-	defer rows.Close()
-	var out []*qunzhu.Ticket
-	for rows.Next() {
-		tk, err := scanTicket(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan digest ticket: %w", err)
-		}
-		out = append(out, tk)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanTicket, "digest tickets")
 }
 
 // ReviseDigest replaces d's pending message with m, or withdraws it when m is

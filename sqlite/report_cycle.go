@@ -95,19 +95,7 @@ const dueCyclesQuery = `SELECT ` + cycleColumns + ` FROM report_cycles
 
 func (t *tx) cycles(query string, args ...any) ([]*qunzhu.ReportCycle, error) {
 	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("select report cycles: %w", err)
-	}
-	defer rows.Close()
-	var out []*qunzhu.ReportCycle
-	for rows.Next() {
-		c, err := scanCycle(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanCycle, "report cycles")
 }
 
 func scanCycle(row scanner) (*qunzhu.ReportCycle, error) {
@@ -187,19 +175,7 @@ func (t *tx) SubmissionByID(id int64) (*qunzhu.Submission, error) {
 func (t *tx) Submissions(cycleID int64) ([]*qunzhu.Submission, error) {
 	rows, err := t.query(`SELECT `+submissionColumns+` FROM report_submissions
 		WHERE cycle_id = ? ORDER BY id`, cycleID)
-	if err != nil {
-		return nil, fmt.Errorf("select submissions: %w", err)
-	}
-	defer rows.Close()
-	var out []*qunzhu.Submission
-	for rows.Next() {
-		s, err := scanSubmission(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanSubmission, "submissions")
 }
 
 // LatestSubmission is the unit's most recent version in the group.
