@@ -1,7 +1,6 @@
 package main
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -9,10 +8,7 @@ import (
 )
 
 func TestTasksConfig(t *testing.T) {
-	tests := []struct {
-		yaml string
-		want string // "" for valid
-	}{
+	tests := []configCase{
 		{"", ""},
 		{"tasks:\n  assign_role: owner\n  default_deadline: 48h\n  remind_before: 12h\n  yellow_after: 12h\n  red_after: 36h\n" +
 			"  daily_every: 24h\n  task_reminder_limit: 1/24h\n  weekly_summary: 周五 17:30\n", ""},
@@ -27,18 +23,7 @@ func TestTasksConfig(t *testing.T) {
 		{"tasks:\n  weekly_summary: 周八 09:00\n", "tasks.weekly_summary"},
 		{"tasks:\n  red_card: 3d\n", "red_card"},
 	}
-	for _, tt := range tests {
-		cfg, err := loadConfig("", []byte(tt.yaml), func(string) string { return "" })
-		if err == nil {
-			err = cfg.validate()
-		}
-		switch {
-		case tt.want == "" && err != nil:
-			t.Errorf("%q: %v", tt.yaml, err)
-		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-			t.Errorf("%q: error %v, want one naming %s", tt.yaml, err, tt.want)
-		}
-	}
+	checkConfigCases(t, tests)
 	cfg, err := loadConfig("", []byte("tasks:\n  assign_role: 群主\n  red_after: 96h\n  weekly_summary: 周五 17:30\n"),
 		func(string) string { return "" })
 	if err != nil {
