@@ -61,12 +61,18 @@ func ParseRole(s string) (Role, bool) {
 	return "", false
 }
 
-// Identity is what the WeChat session tells us about a person in a group. Only
-// SessionKey (the session's UserName) tells two people apart, and it changes at
-// every login; the names can be edited by their owner; AttrStatus is the most
-// stable number the web protocol offers but may be zero.
+// Identity is what the platform tells us about a person in a group.
+//
+// On WeChat only SessionKey (the session's UserName) tells two people apart,
+// and it changes at every login; the names can be edited by their owner;
+// AttrStatus is the most stable number the web protocol offers but may be zero.
+//
+// On DingTalk and WeCom, UserID is the platform's stable id of the person
+// (staffId / userid) and SessionKey is the same string, so every lookup by
+// session key works unchanged and never needs re-mapping.
 type Identity struct {
-	SessionKey  string // UserName in the current session, e.g. "@3f2a…"
+	SessionKey  string // WeChat: UserName in the current session, e.g. "@3f2a…"; else UserID
+	UserID      string // DingTalk staffId or WeCom userid; "" on WeChat
 	NickName    string // the person's WeChat nickname
 	DisplayName string // the name they set in this group, may be empty
 	AttrStatus  int64
@@ -123,14 +129,30 @@ type MemberTx interface {
 	BindMember(memberID int64, id Identity) error
 	// SetSessionKeys replaces the session keys of a group's bound members after a
 	// login: members absent from keys are left unmapped until seen again. Every
-	// key must name a bound member of groupID, else nothing changes.
+	// key must name a bound member of groupID, else nothing changes. WeChat only:
+	// on platforms with stable ids a bound member keeps their key.
 	SetSessionKeys(groupID int64, keys map[int64]Identity) error
+	// MemberByUserID finds the member registered with this platform user id
+	// (DingTalk staffId, WeCom userid), bound or not; "" never matches.
+	MemberByUserID(groupID int64, userID string) (*Member, error)
 
 	// CreateBindCode stores a code, replacing the member's previous one.
 	CreateBindCode(c *BindCode) error
 	// TakeBindCode returns and deletes a code; ENOTFOUND if unknown or expired.
 	TakeBindCode(code string) (*BindCode, error)
 }
+
+// At is a person an outgoing message mentions: the name written in the text as
+// Mention(Name), and, on platforms with real mentions, the user id the
+// adapter turns it into (DingTalk atUserIds, WeCom mentioned_list). UserID is
+// empty on WeChat, where the visible text is all there is.
+type At struct {
+	Name   string `json:"name"`
+	UserID string `json:"user_id,omitempty"`
+}
+
+// AtMember is the At for a member: their registered name and platform id.
+func AtMember(m *Member) At { return At{Name: m.Name, UserID: m.Identity.UserID} }
 
 // Mention writes "@name" the way WeChat clients do, followed by U+2005. The web
 // protocol cannot send a real mention, so this is visible text that may not

@@ -62,7 +62,8 @@ type Messenger interface {
 
 // Inbound is a chat message as handlers see it: platform-neutral, with our ids.
 type Inbound struct {
-	ID        string // platform message id, for logs
+	ID        string // platform message id, for logs and inbound dedup
+	Platform  Platform
 	GroupID   int64
 	GroupName string
 	Sender    Identity
@@ -72,6 +73,9 @@ type Inbound struct {
 	// Image downloads the picture of an image message; nil for text.
 	Image    func(ctx context.Context) ([]byte, error) `json:"-"`
 	Mentions []string                                  // names mentioned with "@name" + U+2005
-	AtBot    bool                                      // the bot itself was mentioned
-	At       time.Time
+	// MentionIDs are the user ids of real mentions, on platforms that carry
+	// them (DingTalk atUsers, WeCom mentioned userids); empty on WeChat.
+	MentionIDs []string
+	AtBot      bool // the bot itself was mentioned
+	At         time.Time
 }

@@ -76,6 +76,12 @@ type OutMessage struct {
 	// than the configured fallback.urgent_after, a copy also goes to the
 	// fallback robot, once. The WeChat message is still sent after the login.
 	Urgent bool
+	// At lists the people the text mentions, so platforms with real mentions
+	// can notify them; the text already carries "@name" for every platform.
+	At []At
+	// Platform is the platform of the message's group, filled by the store
+	// when it reads a message (not stored): the sender routes by it.
+	Platform Platform
 
 	NotBefore time.Time // not sent before this time
 	Attempts  int

@@ -26,7 +26,7 @@ func (t *tx) OwnedGroups(sessionKey string) ([]*qunzhu.Group, error) {
 }
 
 // ownedGroupsQuery repeats "session_key <> ”" so members_session_key is used.
-const ownedGroupsQuery = `SELECT g.id, g.name, g.created_at, g.updated_at
+const ownedGroupsQuery = `SELECT g.id, g.platform, g.chat_id, g.name, g.created_at, g.updated_at
 	FROM members m JOIN "groups" g ON g.id = m.group_id
 	WHERE m.session_key = ? AND m.session_key <> '' AND m.bound = 1 AND m.role = 'owner'
 	ORDER BY g.id`

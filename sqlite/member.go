@@ -11,7 +11,7 @@ import (
 )
 
 const memberColumns = `id, group_id, name, unit, role, bound, session_key, nick_name,
-	display_name, attr_status, bound_at, created_at, updated_at`
+	display_name, attr_status, bound_at, created_at, updated_at, user_id`
 
 // CreateMember registers a person in a group (name, unit, role) and sets m.ID.
 // An empty role means a plain member. Binding fields are stored as given, so a
@@ -28,12 +28,17 @@ func (t *tx) CreateMember(m *qunzhu.Member) error {
 	}
 	m.CreatedAt, m.UpdatedAt = t.now, t.now
 	res, err := t.exec(`INSERT INTO members (group_id, name, unit, role, bound, session_key,
-		nick_name, display_name, attr_status, bound_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nick_name, display_name, attr_status, bound_at, created_at, updated_at, user_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.GroupID, m.Name, m.Unit, string(m.Role), m.Bound, m.Identity.SessionKey,
 		m.Identity.NickName, m.Identity.DisplayName, m.Identity.AttrStatus, nullMs(m.BoundAt),
-		ms(m.CreatedAt), ms(m.UpdatedAt))
+		ms(m.CreatedAt), ms(m.UpdatedAt), m.Identity.UserID)
 	if isUnique(err) {
+		if m.Identity.UserID != "" {
+			if other, err := t.MemberByUserID(m.GroupID, m.Identity.UserID); err == nil {
+				return qunzhu.Errorf(qunzhu.ECONFLICT, "这个账号已经登记为成员「%s」。", other.Name)
+			}
+		}
 		return t.memberConflict(m.GroupID, m.Name, m.Identity.SessionKey)
 	} else if err != nil {
 		return fmt.Errorf("insert member: %w", err)
@@ -133,6 +138,23 @@ func (t *tx) MemberBySession(groupID int64, sessionKey string) (*qunzhu.Member, 
 	return m, nil
 }
 
+// MemberByUserID returns the member registered with a platform user id
+// (DingTalk staffId, WeCom userid), bound or not. The empty id never matches.
+func (t *tx) MemberByUserID(groupID int64, userID string) (*qunzhu.Member, error) {
+	notFound := qunzhu.Errorf(qunzhu.ENOTFOUND, "找不到成员：这个账号还没有在本群登记。")
+	if userID == "" {
+		return nil, notFound
+	}
+	m, err := scanMember(t.queryRow(`SELECT `+memberColumns+` FROM members
+		WHERE group_id = ? AND user_id = ? AND user_id <> ''`, groupID, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound
+	} else if err != nil {
+		return nil, fmt.Errorf("select member by user id: %w", err)
+	}
+	return m, nil
+}
+
 // Members returns a group's members in the order they were registered; an
 // unknown group has none.
 func (t *tx) Members(groupID int64) ([]*qunzhu.Member, error) {
@@ -152,8 +174,8 @@ func (t *tx) BindMember(memberID int64, id qunzhu.Identity) error {
 		return err
 	}
 	_, err = t.exec(`UPDATE members SET bound = 1, session_key = ?, nick_name = ?, display_name = ?,
-		attr_status = ?, bound_at = ?, updated_at = ? WHERE id = ?`,
-		id.SessionKey, id.NickName, id.DisplayName, id.AttrStatus, ms(t.now), ms(t.now), memberID)
+		attr_status = ?, bound_at = ?, updated_at = ?, user_id = ? WHERE id = ?`,
+		id.SessionKey, id.NickName, id.DisplayName, id.AttrStatus, ms(t.now), ms(t.now), id.UserID, memberID)
 	if isUnique(err) {
 		return t.memberConflict(m.GroupID, "", id.SessionKey)
 	} else if err != nil {
@@ -203,7 +225,7 @@ func scanMember(row scanner) (*qunzhu.Member, error) {
 	)
 	if err := row.Scan(&m.ID, &m.GroupID, &m.Name, &m.Unit, &role, &m.Bound,
 		&m.Identity.SessionKey, &m.Identity.NickName, &m.Identity.DisplayName, &m.Identity.AttrStatus,
-		&boundAt, &createdAt, &updatedAt); err != nil {
+		&boundAt, &createdAt, &updatedAt, &m.Identity.UserID); err != nil {
 		return nil, err
 	}
 	m.Role = qunzhu.Role(role)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,7 +13,8 @@ import (
 )
 
 const outColumns = `id, dedup_key, group_id, kind, priority, text, image, not_before,
-	attempts, status, last_error, created_at, updated_at, sent_at, ref, urgent`
+	attempts, status, last_error, created_at, updated_at, sent_at, ref, urgent, mentions,
+	(SELECT platform FROM "groups" WHERE "groups".id = outbox.group_id)`
 
 // Enqueue writes m to the outbox in the caller's transaction, so the message
 // exists exactly when the change that caused it does. It fills the defaults
@@ -28,9 +30,11 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 	case m.Text == "" && len(m.Image) == 0:
 		return false, qunzhu.Errorf(qunzhu.EINVALID, "消息内容为空：文字和图片至少要有一样。")
 	}
-	if _, err := t.GroupByID(m.GroupID); err != nil {
+	g, err := t.GroupByID(m.GroupID)
+	if err != nil {
 		return false, err
 	}
+	m.Platform = g.Platform
 
 	if m.DedupKey != "" {
 		var id int64
@@ -54,11 +58,16 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 	}
 	m.CreatedAt, m.UpdatedAt = t.now, t.now
 
+	mentions, err := encodeAts(m.At)
+	if err != nil {
+		return false, err
+	}
 	res, err := t.exec(`INSERT INTO outbox (status, priority, not_before, group_id, kind, dedup_key,
-		attempts, created_at, updated_at, last_error, text, image, ref, urgent)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?)`,
+		attempts, created_at, updated_at, last_error, text, image, ref, urgent, mentions)
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?)`,
 		string(m.Status), int(m.Priority), ms(m.NotBefore), m.GroupID, string(m.Kind),
-		nullString(m.DedupKey), ms(m.CreatedAt), ms(m.UpdatedAt), m.Text, nullBytes(m.Image), m.Ref, m.Urgent)
+		nullString(m.DedupKey), ms(m.CreatedAt), ms(m.UpdatedAt), m.Text, nullBytes(m.Image), m.Ref, m.Urgent,
+		mentions)
 	if err != nil {
 		return false, fmt.Errorf("insert outbox: %w", err)
 	}
@@ -283,11 +292,19 @@ func scanOutMessage(row scanner) (*qunzhu.OutMessage, error) {
 		priority                      int
 		notBefore, createdAt, updated int64
 		sentAt                        sql.NullInt64
+		mentions                      string
+		platform                      sql.NullString
 	)
 	if err := row.Scan(&m.ID, &dedupKey, &m.GroupID, &kind, &priority, &m.Text, &m.Image,
-		&notBefore, &m.Attempts, &status, &m.LastError, &createdAt, &updated, &sentAt, &m.Ref, &m.Urgent); err != nil {
+		&notBefore, &m.Attempts, &status, &m.LastError, &createdAt, &updated, &sentAt, &m.Ref, &m.Urgent,
+		&mentions, &platform); err != nil {
 		return nil, err
 	}
+	var err error
+	if m.At, err = decodeAts(mentions); err != nil {
+		return nil, fmt.Errorf("outbox %d: %w", m.ID, err)
+	}
+	m.Platform = qunzhu.Platform(platform.String)
 	m.DedupKey = dedupKey.String
 	m.Kind, m.Status, m.Priority = qunzhu.MessageKind(kind), qunzhu.OutStatus(status), qunzhu.Priority(priority)
 	m.NotBefore, m.CreatedAt, m.UpdatedAt = fromMs(notBefore), fromMs(createdAt), fromMs(updated)
@@ -310,4 +327,28 @@ func nullBytes(b []byte) any {
 		return nil
 	}
 	return b
+}
+
+// encodeAts stores a message's mentions as JSON; none is the empty string,
+// so the column costs nothing for the many messages that mention nobody.
+func encodeAts(ats []qunzhu.At) (string, error) {
+	if len(ats) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(ats)
+	if err != nil {
+		return "", fmt.Errorf("encode mentions: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeAts(s string) ([]qunzhu.At, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var ats []qunzhu.At
+	if err := json.Unmarshal([]byte(s), &ats); err != nil {
+		return nil, fmt.Errorf("decode mentions: %w", err)
+	}
+	return ats, nil
 }

@@ -83,6 +83,7 @@ func TestEnqueue_FillsDefaultsAndRoundTrips(t *testing.T) {
 			}
 			want := tt.want
 			want.ID, want.GroupID, want.CreatedAt, want.UpdatedAt = m.ID, g.ID, t0, t0
+			want.Platform = qunzhu.PlatformWeChat
 			if m.ID == 0 {
 				t.Fatal("Enqueue left ID 0")
 			}

@@ -198,17 +198,11 @@ func jsonProblem(err error) string {
 	return err.Error()
 }
 
-// findGroup resolves a group reference: a number is our id, anything else the
-// group's name. A number that is no id is tried as a name too, since a group may
-// well be called "2024".
+// findGroup resolves a group reference: our id, "平台:群名", or a name unique
+// across platforms (qunzhu.FindGroup). A number that is no id is tried as a
+// name too, since a group may well be called "2024".
 func findGroup(tx qunzhu.Tx, ref string) (*qunzhu.Group, error) {
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		g, err := tx.GroupByID(id)
-		if qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
-			return g, err
-		}
-	}
-	g, err := tx.GroupByName(ref)
+	g, err := qunzhu.FindGroup(tx, ref)
 	if qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND {
 		return nil, qunzhu.Errorf(CodeUnknownGroup, "没有登记名为或编号为「%s」的群 (unknown group)", ref)
 	}

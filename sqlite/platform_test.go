@@ -1,0 +1,238 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+func TestGroup_PlatformGroups(t *testing.T) {
+	s := openTest(t, nil)
+	wx := mustGroup(t, s, "城管工作群")
+	var dt, dt2, wc *qunzhu.Group
+	update(t, s, func(tx qunzhu.Tx) error {
+		var err error
+		if dt, err = tx.CreatePlatformGroup(qunzhu.PlatformDingTalk, "cidA==", "城管工作群"); err != nil {
+			return err
+		}
+		// Two DingTalk groups may share a name: the conversation id tells them apart.
+		if dt2, err = tx.CreatePlatformGroup(qunzhu.PlatformDingTalk, "cidB==", "城管工作群"); err != nil {
+			return err
+		}
+		wc, err = tx.CreatePlatformGroup(qunzhu.PlatformWeCom, "wrkSFfCgAA", "应急值班群")
+		return err
+	})
+	if dt.Platform != qunzhu.PlatformDingTalk || dt.ChatID != "cidA==" || wx.Platform != qunzhu.PlatformWeChat {
+		t.Fatalf("created %+v and %+v", dt, wx)
+	}
+
+	view(t, s, func(tx qunzhu.Tx) error {
+		g, err := tx.GroupByChatID(qunzhu.PlatformDingTalk, "cidB==")
+		if err != nil || g.ID != dt2.ID {
+			t.Errorf("GroupByChatID = %+v, %v; want #%d", g, err, dt2.ID)
+		}
+		if _, err := tx.GroupByChatID(qunzhu.PlatformWeCom, "cidB=="); qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
+			t.Errorf("a DingTalk id found on WeCom: %v", err)
+		}
+		// The name alone is ambiguous and the error names the forms to use.
+		_, err = tx.GroupByName("城管工作群")
+		checkError(t, err, qunzhu.ECONFLICT, "有多个群叫「城管工作群」，请写明是哪一个：微信:城管工作群、钉钉:城管工作群（编号 2）、钉钉:城管工作群（编号 3）。")
+		if g, err := tx.GroupByPlatformName(qunzhu.PlatformWeChat, "城管工作群"); err != nil || g.ID != wx.ID {
+			t.Errorf("GroupByPlatformName(wechat) = %+v, %v", g, err)
+		}
+		_, err = tx.GroupByPlatformName(qunzhu.PlatformDingTalk, "城管工作群")
+		if qunzhu.ErrorCode(err) != qunzhu.ECONFLICT {
+			t.Errorf("two DingTalk groups by name: %v, want ECONFLICT", err)
+		}
+		if g, err := tx.GroupByName("应急值班群"); err != nil || g.ID != wc.ID || g.Platform != qunzhu.PlatformWeCom {
+			t.Errorf("unique name = %+v, %v", g, err)
+		}
+		return nil
+	})
+
+	// Ensure finds by id and records a new name; the WeChat name stays unique.
+	update(t, s, func(tx qunzhu.Tx) error {
+		g, created, err := tx.EnsurePlatformGroup(qunzhu.PlatformWeCom, "wrkSFfCgAA", "应急值班二群")
+		if err != nil || created || g.ID != wc.ID || g.Name != "应急值班二群" {
+			t.Errorf("Ensure existing = %+v, %v, %v", g, created, err)
+		}
+		if _, err := tx.CreateGroup("城管工作群"); qunzhu.ErrorCode(err) != qunzhu.ECONFLICT {
+			t.Errorf("second WeChat group with the name: %v, want ECONFLICT", err)
+		}
+		return nil
+	})
+}
+
+func TestGroup_PlatformErrors(t *testing.T) {
+	s := openTest(t, nil)
+	update(t, s, func(tx qunzhu.Tx) error {
+		_, err := tx.CreatePlatformGroup(qunzhu.PlatformDingTalk, "", "没有编号的群")
+		checkError(t, err, qunzhu.EINVALID, "钉钉群「没有编号的群」缺少群编号（chat_id）。")
+		_, err = tx.CreatePlatformGroup(qunzhu.PlatformWeChat, "x", "微信群")
+		checkError(t, err, qunzhu.EINVALID, "微信群没有稳定的群编号，只按群名登记。")
+		_, err = tx.CreatePlatformGroup("feishu", "x", "飞书群")
+		checkError(t, err, qunzhu.EINVALID, "不认识的平台「feishu」，可用：wechat、dingtalk、wecom。")
+		if _, err := tx.CreatePlatformGroup(qunzhu.PlatformWeCom, "c1", "群一"); err != nil {
+			return err
+		}
+		_, err = tx.CreatePlatformGroup(qunzhu.PlatformWeCom, "c1", "群二")
+		checkError(t, err, qunzhu.ECONFLICT, "企业微信群 c1 已经登记过了。")
+		return nil
+	})
+}
+
+func TestMember_ByUserID(t *testing.T) {
+	s := openTest(t, nil)
+	var g *qunzhu.Group
+	update(t, s, func(tx qunzhu.Tx) error {
+		var err error
+		g, err = tx.CreatePlatformGroup(qunzhu.PlatformDingTalk, "cid1", "区委干部群")
+		if err != nil {
+			return err
+		}
+		m := &qunzhu.Member{GroupID: g.ID, Name: "李局长", Unit: "市城管委",
+			Bound: true, Identity: qunzhu.Identity{SessionKey: "staff001", UserID: "staff001"}}
+		if err := tx.CreateMember(m); err != nil {
+			return err
+		}
+		dup := &qunzhu.Member{GroupID: g.ID, Name: "李局长二号", Identity: qunzhu.Identity{UserID: "staff001"}}
+		checkError(t, tx.CreateMember(dup), qunzhu.ECONFLICT, "这个账号已经登记为成员「李局长」。")
+		return nil
+	})
+	view(t, s, func(tx qunzhu.Tx) error {
+		m, err := tx.MemberByUserID(g.ID, "staff001")
+		if err != nil || m.Name != "李局长" || m.Identity.UserID != "staff001" {
+			t.Errorf("MemberByUserID = %+v, %v", m, err)
+		}
+		if m, err := tx.MemberBySession(g.ID, "staff001"); err != nil || m.Name != "李局长" {
+			t.Errorf("MemberBySession with the user id = %+v, %v", m, err)
+		}
+		if _, err := tx.MemberByUserID(g.ID, ""); qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
+			t.Errorf("empty user id matched: %v", err)
+		}
+		return nil
+	})
+}
+
+func TestOutbox_MentionsRoundTrip(t *testing.T) {
+	s := openTest(t, nil)
+	var g *qunzhu.Group
+	update(t, s, func(tx qunzhu.Tx) error {
+		var err error
+		g, err = tx.CreatePlatformGroup(qunzhu.PlatformWeCom, "wrk1", "值班群")
+		return err
+	})
+	m := &qunzhu.OutMessage{GroupID: g.ID, Kind: qunzhu.KindAlert,
+		Text: qunzhu.Mention("李局长") + "请处理", At: []qunzhu.At{{Name: "李局长", UserID: "lijuzhang"}, {Name: "王主任"}}}
+	enqueue(t, s, m)
+	got := getOut(t, s, m.ID)
+	if len(got.At) != 2 || got.At[0] != (qunzhu.At{Name: "李局长", UserID: "lijuzhang"}) || got.At[1].Name != "王主任" {
+		t.Errorf("At = %+v", got.At)
+	}
+	if got.Platform != qunzhu.PlatformWeCom {
+		t.Errorf("Platform = %q, want wecom", got.Platform)
+	}
+	due, err := s.Due(context.Background(), got.NotBefore, 10)
+	if err != nil || len(due) != 1 || due[0].Platform != qunzhu.PlatformWeCom {
+		t.Errorf("Due = %+v, %v; want the message with its platform", due, err)
+	}
+}
+
+// TestMigrate_PlatformsUpgradeKeepsData builds a database as release 0007 left
+// it, with rows that reference groups, and upgrades it: the groups table is
+// rebuilt under foreign keys off, every reference still holds, and foreign
+// keys are back on afterwards.
+func TestMigrate_PlatformsUpgradeKeepsData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := migrateUntil(ctx, db, "0007_delivery.sql"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO "groups" (name, created_at, updated_at) VALUES ('区委干部群', 1, 1), ('作业群', 2, 2)`,
+		`INSERT INTO members (group_id, name, role, created_at, updated_at) VALUES (2, '张书记', 'owner', 1, 1)`,
+		`INSERT INTO outbox (status, priority, not_before, group_id, kind, created_at, updated_at, text)
+			VALUES ('pending', 10, 1, 2, 'reply', 1, 1, 'pong')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	view(t, s, func(tx qunzhu.Tx) error {
+		g, err := tx.GroupByName("作业群")
+		if err != nil || g.ID != 2 || g.Platform != qunzhu.PlatformWeChat {
+			t.Errorf("upgraded group = %+v, %v", g, err)
+		}
+		if m, err := tx.MemberByName(2, "张书记"); err != nil || m.GroupID != 2 {
+			t.Errorf("member after upgrade = %+v, %v", m, err)
+		}
+		return nil
+	})
+	if got := getOut(t, s, 1); got.GroupID != 2 || got.Platform != qunzhu.PlatformWeChat {
+		t.Errorf("outbox row after upgrade = %+v", got)
+	}
+	// Foreign keys hold again: a member of a group that does not exist is refused.
+	err = s.Update(ctx, func(qtx qunzhu.Tx) error {
+		_, err := qtx.(*tx).exec(`INSERT INTO members (group_id, name, role, created_at, updated_at)
+			VALUES (99, '无群之人', 'member', 1, 1)`)
+		return err
+	})
+	if err == nil {
+		t.Error("foreign keys are off after the upgrade")
+	}
+	// New ids continue after the old ones.
+	update(t, s, func(tx qunzhu.Tx) error {
+		g, err := tx.CreatePlatformGroup(qunzhu.PlatformDingTalk, "cid", "新群")
+		if err == nil && g.ID != 3 {
+			t.Errorf("new group id = %d, want 3", g.ID)
+		}
+		return err
+	})
+}
+
+func TestFindGroup(t *testing.T) {
+	s := openTest(t, nil)
+	wx := mustGroup(t, s, "城管工作群")
+	digits := mustGroup(t, s, "2024")
+	var dt *qunzhu.Group
+	update(t, s, func(tx qunzhu.Tx) error {
+		var err error
+		dt, err = tx.CreatePlatformGroup(qunzhu.PlatformDingTalk, "cid", "城管工作群")
+		return err
+	})
+	view(t, s, func(tx qunzhu.Tx) error {
+		for ref, want := range map[string]int64{
+			"钉钉:城管工作群":       dt.ID,
+			"dingtalk:城管工作群": dt.ID,
+			"微信:城管工作群":       wx.ID,
+			"1":              wx.ID,
+			"2024":           digits.ID,
+		} {
+			if g, err := qunzhu.FindGroup(tx, ref); err != nil || g.ID != want {
+				t.Errorf("FindGroup(%q) = %+v, %v; want #%d", ref, g, err, want)
+			}
+		}
+		if _, err := qunzhu.FindGroup(tx, "城管工作群"); qunzhu.ErrorCode(err) != qunzhu.ECONFLICT {
+			t.Errorf("ambiguous name: %v, want ECONFLICT", err)
+		}
+		if _, err := qunzhu.FindGroup(tx, "企业微信:城管工作群"); qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
+			t.Errorf("no WeCom group: %v, want ENOTFOUND", err)
+		}
+		return nil
+	})
+}
