@@ -142,7 +142,11 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, lastErr string) error 
 // RecoverSending returns messages left in sending by a crash to pending, at
 // start-up before the sender runs. A message may then be sent twice, never lost.
 func (s *Store) RecoverSending(ctx context.Context) (int, error) {
-	res, err := s.write.ExecContext(ctx, recoverQuery, ms(s.now()))
+	var res sql.Result
+	err := s.w.do(ctx, func(t *tx) (err error) {
+		res, err = t.exec(recoverQuery, ms(t.now))
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("recover sending messages: %w", err)
 	}
@@ -162,7 +166,11 @@ func (s *Store) transition(ctx context.Context, id int64, verb string, from []qu
 	for _, st := range from {
 		args = append(args, string(st))
 	}
-	res, err := s.write.ExecContext(ctx, query, args...)
+	var res sql.Result
+	err := s.w.do(ctx, func(t *tx) (err error) {
+		res, err = t.exec(query, args...)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("update outbox %d: %w", id, err)
 	}
