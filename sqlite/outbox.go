@@ -76,6 +76,9 @@ func (s *Store) Due(ctx context.Context, now time.Time, n int) ([]*qunzhu.OutMes
 	if n <= 0 {
 		return nil, nil
 	}
+	if err := s.faulted(); err != nil {
+		return nil, err // the sender stops with the store
+	}
 	rows, err := s.read.QueryContext(ctx, dueQuery, ms(now), n)
 	return collect(rows, err, scanOutMessage, "due messages")
 }
@@ -88,6 +91,9 @@ const dueQuery = `SELECT ` + outColumns + ` FROM outbox
 // NextDue is when the earliest pending message becomes due, so the sender can
 // sleep exactly until then.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	if err := s.faulted(); err != nil {
+		return time.Time{}, false, err
+	}
 	var v sql.NullInt64
 	if err := s.read.QueryRowContext(ctx, nextDueQuery).Scan(&v); err != nil {
 		return time.Time{}, false, fmt.Errorf("select next due: %w", err)

@@ -243,6 +243,11 @@ func (s *Store) Close() error {
 // opened, for /readyz. It asks the read pool only so a long Update does not
 // make the service look unready.
 func (s *Store) Ping(ctx context.Context) error {
+	select {
+	case <-s.w.done:
+		return fmt.Errorf("ping sqlite: %w", errClosed)
+	default:
+	}
 	if err := s.checkFiles(); err != nil {
 		return err
 	}
@@ -266,6 +271,9 @@ func (s *Store) Update(ctx context.Context, fn func(qunzhu.Tx) error) error {
 // View runs fn in a read-only transaction on the read pool: one consistent
 // snapshot that never waits for a writer.
 func (s *Store) View(ctx context.Context, fn func(qunzhu.Tx) error) error {
+	if err := s.faulted(); err != nil {
+		return err // the files it would read are not the database any more
+	}
 	t, err := s.begin(ctx, s.read, true)
 	if err != nil {
 		return fmt.Errorf("begin view: %w", err)

@@ -33,7 +33,7 @@ const (
 )
 
 // errClosed answers writes after Close.
-var errClosed = errors.New("sqlite: store is closed")
+var errClosed = errors.New("sqlite: database is closed")
 
 // writeReq is one Update (or one Outbox mark) waiting for the writer.
 type writeReq struct {
@@ -180,6 +180,7 @@ func (b *batch) stmt(query string) *sql.Stmt {
 func (w *writer) batch(first *writeReq) {
 	taken := []*writeReq{first}
 	results := make([]writeRes, 0, 8)
+	w.s.guardFiles() // a change seen now refuses the batch before it writes
 	if err := w.s.faulted(); err != nil {
 		first.res <- writeRes{err: err}
 		return
