@@ -18,6 +18,10 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	ETOOLARGE     = "too_large"
 	ETOOMANY      = "too_many_requests"
+	// EUNAVAILABLE is a store that cannot keep what it would acknowledge (its
+	// files changed under it, a read-only or failing disk): try again later,
+	// elsewhere, or after an operator fixed it.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is an application error whose Message is meant for the end user: for chat

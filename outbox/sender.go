@@ -130,10 +130,19 @@ func (s *Sender) Run(ctx context.Context) error {
 	if n > 0 {
 		s.log.Warn("outbox: retrying messages left in sending by an earlier stop", "count", n)
 	}
+	storeDown := false
 	for {
 		changed := s.sessionChanged() // before step reads the state, so no change is missed
 		wait, err := s.step(ctx)
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case err != nil && ctx.Err() == nil && qunzhu.ErrorCode(err) == qunzhu.EUNAVAILABLE:
+			// The store refuses reads and writes until it is restarted: nothing
+			// is sent (it could not be recorded), and once is enough to say so.
+			if !storeDown {
+				s.log.Error("outbox: store unavailable, sending stopped", "err", err)
+			}
+			storeDown, wait = true, s.cfg.Poll
+		case err != nil && ctx.Err() == nil:
 			s.log.Error("outbox: step failed", "err", err)
 			wait = s.cfg.Poll
 		}

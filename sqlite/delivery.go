@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -44,8 +45,11 @@ func (s *Store) Unforwarded(ctx context.Context, now time.Time, n int) ([]*qunzh
 // is idempotent (a second call keeps the first time) and leaves the status
 // alone: the message still goes to WeChat after the next login.
 func (s *Store) MarkForwarded(ctx context.Context, id int64) error {
-	res, err := s.write.ExecContext(ctx,
-		`UPDATE outbox SET forwarded_at = coalesce(forwarded_at, ?) WHERE id = ?`, ms(s.now()), id)
+	var res sql.Result
+	err := s.w.do(ctx, func(t *tx) (err error) {
+		res, err = t.exec(`UPDATE outbox SET forwarded_at = coalesce(forwarded_at, ?) WHERE id = ?`, ms(t.now), id)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("mark outbox %d forwarded: %w", id, err)
 	}

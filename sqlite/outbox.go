@@ -85,6 +85,9 @@ func (s *Store) Due(ctx context.Context, now time.Time, n int) ([]*qunzhu.OutMes
 	if n <= 0 {
 		return nil, nil
 	}
+	if err := s.faulted(); err != nil {
+		return nil, err // the sender stops with the store
+	}
 	rows, err := s.read.QueryContext(ctx, dueQuery, ms(now), n)
 	return collect(rows, err, scanOutMessage, "due messages")
 }
@@ -97,6 +100,9 @@ const dueQuery = `SELECT ` + outColumns + ` FROM outbox
 // NextDue is when the earliest pending message becomes due, so the sender can
 // sleep exactly until then.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	if err := s.faulted(); err != nil {
+		return time.Time{}, false, err
+	}
 	var v sql.NullInt64
 	if err := s.read.QueryRowContext(ctx, nextDueQuery).Scan(&v); err != nil {
 		return time.Time{}, false, fmt.Errorf("select next due: %w", err)
@@ -151,7 +157,11 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, lastErr string) error 
 // RecoverSending returns messages left in sending by a crash to pending, at
 // start-up before the sender runs. A message may then be sent twice, never lost.
 func (s *Store) RecoverSending(ctx context.Context) (int, error) {
-	res, err := s.write.ExecContext(ctx, recoverQuery, ms(s.now()))
+	var res sql.Result
+	err := s.w.do(ctx, func(t *tx) (err error) {
+		res, err = t.exec(recoverQuery, ms(t.now))
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("recover sending messages: %w", err)
 	}
@@ -171,7 +181,11 @@ func (s *Store) transition(ctx context.Context, id int64, verb string, from []qu
 	for _, st := range from {
 		args = append(args, string(st))
 	}
-	res, err := s.write.ExecContext(ctx, query, args...)
+	var res sql.Result
+	err := s.w.do(ctx, func(t *tx) (err error) {
+		res, err = t.exec(query, args...)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("update outbox %d: %w", id, err)
 	}

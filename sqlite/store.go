@@ -8,9 +8,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/qunzhu/qunzhu"
@@ -32,46 +34,96 @@ const busyTimeout = 5 * time.Second
 // file: one connection that does every write, and a pool of read-only
 // connections for View and the sender's reads.
 //
-// Writes are serialized on a single connection (MaxOpenConns=1) rather than
-// relying on BEGIN IMMEDIATE across a pool, because then in-process writers queue
-// in database/sql, in Go, honouring their contexts, and never meet SQLITE_BUSY at
-// all; busy_timeout only matters for other processes. The write connection still
-// begins with BEGIN IMMEDIATE (_txlock=immediate), so a transaction holds the
-// write lock from its first statement: a deferred transaction that read first and
-// then tried to write could fail with SQLITE_BUSY_SNAPSHOT, which no busy_timeout
-// retries, whenever another process wrote in between. WAL lets readers run beside
-// the writer, so View and Due never wait for an Update.
+// Writes are serialized on a single connection (MaxOpenConns=1) driven by one
+// writer goroutine that commits in groups (writer.go): Update calls that arrive
+// while a commit is on its way to the disk are run together in the next
+// transaction, each in its own SAVEPOINT, and share one commit and one fsync.
+// In-process writers therefore never meet SQLITE_BUSY; busy_timeout only
+// matters for other processes. The write connection begins with BEGIN
+// IMMEDIATE (_txlock=immediate), so a transaction holds the write lock from its
+// first statement: a deferred transaction that read first and then tried to
+// write could fail with SQLITE_BUSY_SNAPSHOT, which no busy_timeout retries,
+// whenever another process wrote in between. WAL lets readers run beside the
+// writer, so View and Due never wait for an Update.
 //
-// Because there is one write connection, fn passed to Update must not call
-// Update, the Outbox's Mark* methods or RecoverSending on the same store: it
-// would wait, until its context ends, for the connection fn holds. View and
-// the reads are fine.
+// Because there is one writer, fn passed to Update must not call Update, the
+// Outbox's Mark* methods or RecoverSending on the same store: it would wait,
+// until its context ends, for the writer that runs fn. View and the reads are
+// fine.
 type Store struct {
-	write *sql.DB // exactly one connection; every write goes through it
+	path  string
+	write *sql.DB // exactly one connection, used by the writer goroutine only
 	read  *sql.DB // read-only pool (query_only) for View, Due, NextDue, stats
 
 	clock    qunzhu.Clock
+	log      *slog.Logger
 	enqueued chan struct{}
+
+	w     *writer
+	files *fileGuard
+	fault atomic.Pointer[fault] // set once the files changed under us or the disk failed
+}
+
+// Synchronous settings of Options.Synchronous.
+const (
+	// SyncFull syncs the WAL at every commit: an acknowledged write survives a
+	// power cut or an OS crash. The default.
+	SyncFull = "FULL"
+	// SyncNormal syncs only at checkpoints: faster, and safe against a crash of
+	// the process, but a power cut or OS crash may undo the last commits, which
+	// were already acknowledged.
+	SyncNormal = "NORMAL"
+)
+
+// Options tune a store. The zero value is the safe default.
+type Options struct {
+	// Clock is the store's time; nil is the system clock. Tests pass a
+	// *qunzhu.FakeClock to control every stored time.
+	Clock qunzhu.Clock
+	// Synchronous is SyncFull (default when empty) or SyncNormal.
+	Synchronous string
+	// Logger hears about a store that stopped accepting writes and why; nil
+	// is slog.Default().
+	Logger *slog.Logger
 }
 
 // Open opens (creating if needed) the SQLite database file at path, applies the
-// embedded migrations and returns a ready store. clock may be nil for the system
-// clock; tests pass a *qunzhu.FakeClock to control every stored time.
+// embedded migrations and returns a ready store with the default options.
+// clock may be nil for the system clock; tests pass a *qunzhu.FakeClock to
+// control every stored time.
 //
 // path must be a file: ":memory:" would give the write and read pools two
 // different databases.
 func Open(ctx context.Context, path string, clock qunzhu.Clock) (*Store, error) {
+	return OpenWith(ctx, path, Options{Clock: clock})
+}
+
+// OpenWith is Open with options. It refuses a database that lost its schema
+// while its journal files are still there (see checkNearby): starting empty
+// would hide that acknowledged data is gone.
+func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 	switch {
 	case path == "" || path == ":memory:" || strings.HasPrefix(path, "file:"):
 		return nil, fmt.Errorf("open sqlite: path %q: need a plain file path", path)
 	case strings.ContainsRune(path, '?'):
 		return nil, fmt.Errorf("open sqlite: path %q must not contain '?'", path)
 	}
-	if clock == nil {
-		clock = qunzhu.SystemClock{}
+	if opt.Clock == nil {
+		opt.Clock = qunzhu.SystemClock{}
 	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	switch opt.Synchronous = strings.ToUpper(opt.Synchronous); opt.Synchronous {
+	case "":
+		opt.Synchronous = SyncFull
+	case SyncFull, SyncNormal:
+	default:
+		return nil, fmt.Errorf("open sqlite: synchronous %q: want FULL or NORMAL", opt.Synchronous)
+	}
+	nearby := nearbyFiles(path)
 
-	write, err := sql.Open("sqlite", dsn(path, false))
+	write, err := sql.Open("sqlite", dsn(path, opt.Synchronous, false))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -80,43 +132,87 @@ func Open(ctx context.Context, path string, clock qunzhu.Clock) (*Store, error) 
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
 
-	// Migrate through the write connection first: it creates the file and turns
-	// on WAL before any reader opens it.
+	// Check and migrate through the write connection first: it creates the file
+	// and turns on WAL before any reader opens it.
+	if err := checkSchema(ctx, write, path, nearby); err != nil {
+		write.Close()
+		return nil, err
+	}
 	if err := migrate(ctx, write); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 
-	read, err := sql.Open("sqlite", dsn(path, true))
+	read, err := sql.Open("sqlite", dsn(path, opt.Synchronous, true))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	// The read connections are opened now and kept for the store's life: one
+	// opened after the -wal file was deleted would read a different WAL from
+	// the writer's (see fileGuard).
 	n := max(4, runtime.NumCPU())
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	if err := read.PingContext(ctx); err != nil {
+	read.SetConnMaxLifetime(0)
+	read.SetConnMaxIdleTime(0)
+	if err := warm(ctx, read, n); err != nil {
 		read.Close()
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: read pool: %w", path, err)
 	}
+	files, err := newFileGuard(path)
+	if err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 
-	return &Store{
+	s := &Store{
+		path:     path,
 		write:    write,
 		read:     read,
-		clock:    clock,
+		clock:    opt.Clock,
+		log:      opt.Logger,
 		enqueued: make(chan struct{}, 1),
-	}, nil
+		files:    files,
+	}
+	s.w = newWriter(s)
+	go s.w.run()
+	return s, nil
+}
+
+// warm opens n connections of pool at once and returns them to it.
+func warm(ctx context.Context, pool *sql.DB, n int) error {
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := pool.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+		// A query, not a ping: it makes the connection open the -wal now.
+		var n int
+		if err := c.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dsn builds the driver's connection string. Pragmas go in _pragma parameters so
 // that every connection the pools open gets them, not only the first one.
-func dsn(path string, readOnly bool) string {
+func dsn(path, synchronous string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "synchronous("+synchronous+")")
 	if readOnly {
 		// A stray write in View fails loudly instead of racing the writer.
 		q.Add("_pragma", "query_only(1)")
@@ -126,10 +222,15 @@ func dsn(path string, readOnly bool) string {
 	return path + "?" + q.Encode()
 }
 
-// Close closes both pools. It asks SQLite to refresh its planner statistics
-// first, as SQLite recommends before closing a long-lived connection.
+// Close stops the writer (answering what it queued) and closes both pools. It
+// asks SQLite to refresh its planner statistics first, as SQLite recommends
+// before closing a long-lived connection.
 func (s *Store) Close() error {
-	_, optErr := s.write.Exec("PRAGMA optimize")
+	s.w.stop()
+	var optErr error
+	if s.fault.Load() == nil { // a store whose files changed writes nothing more
+		_, optErr = s.write.Exec("PRAGMA optimize")
+	}
 	err := errors.Join(s.read.Close(), s.write.Close())
 	if err == nil && optErr != nil {
 		// Not fatal for the data, but worth knowing.
@@ -138,9 +239,18 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Ping checks that the store answers, for /readyz. It asks the read pool only so
-// a long Update does not make the service look unready.
+// Ping checks that the store answers and that its files are still the ones it
+// opened, for /readyz. It asks the read pool only so a long Update does not
+// make the service look unready.
 func (s *Store) Ping(ctx context.Context) error {
+	select {
+	case <-s.w.done:
+		return fmt.Errorf("ping sqlite: %w", errClosed)
+	default:
+	}
+	if err := s.checkFiles(); err != nil {
+		return err
+	}
 	var one int
 	if err := s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return fmt.Errorf("ping sqlite: %w", err)
@@ -148,31 +258,22 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Update runs fn in a read-write transaction on the write connection and commits
-// if fn returns nil. fn's error is returned unchanged so *qunzhu.Error codes reach
-// the caller. After a commit in which fn enqueued a message, Enqueued is signalled.
+// Update runs fn in a read-write transaction and commits if fn returns nil.
+// fn's error is returned unchanged so *qunzhu.Error codes reach the caller.
+// Concurrent calls share a transaction (writer.go), but each fn runs in its
+// own savepoint: fn's error undoes fn's changes only, and Update returns only
+// after the commit that holds fn's changes has reached the disk. After a
+// commit in which fn enqueued a message, Enqueued is signalled.
 func (s *Store) Update(ctx context.Context, fn func(qunzhu.Tx) error) error {
-	t, err := s.begin(ctx, s.write, false)
-	if err != nil {
-		return fmt.Errorf("begin update: %w", err)
-	}
-	defer t.tx.Rollback() // no-op after Commit; also runs if fn panics
-
-	if err := fn(t); err != nil {
-		return err
-	}
-	if err := t.tx.Commit(); err != nil {
-		return fmt.Errorf("commit update: %w", err)
-	}
-	if t.enqueued {
-		s.signalEnqueued()
-	}
-	return nil
+	return s.w.do(ctx, func(t *tx) error { return fn(t) })
 }
 
 // View runs fn in a read-only transaction on the read pool: one consistent
 // snapshot that never waits for a writer.
 func (s *Store) View(ctx context.Context, fn func(qunzhu.Tx) error) error {
+	if err := s.faulted(); err != nil {
+		return err // the files it would read are not the database any more
+	}
 	t, err := s.begin(ctx, s.read, true)
 	if err != nil {
 		return fmt.Errorf("begin view: %w", err)
@@ -210,6 +311,7 @@ func (s *Store) begin(ctx context.Context, db *sql.DB, readOnly bool) (*tx, erro
 // so it carries the one given to Update or View.
 type tx struct {
 	tx       *sql.Tx
+	b        *batch // Update: the group commit this caller's fn runs in; nil in View
 	ctx      context.Context
 	now      time.Time
 	enqueued bool // Enqueue wrote a row; signal after commit
@@ -218,16 +320,45 @@ type tx struct {
 // Now is the store clock's time, read once when the transaction began.
 func (t *tx) Now() time.Time { return t.now }
 
+// stmt returns the statement to run query with and its context. In an Update
+// it is the writer's prepared statement when there is one (nil otherwise),
+// run with the batch's context while the caller's is live: a cancellation in
+// the middle of a statement interrupts SQLite, which may then roll back the
+// whole transaction, other callers' work included. Once the caller's context
+// has ended it is passed on, so the driver refuses the statement before
+// running it and only this caller's savepoint is undone.
+func (t *tx) stmt(query string) (*sql.Stmt, context.Context) {
+	if t.b == nil {
+		return nil, t.ctx
+	}
+	if t.ctx.Err() != nil {
+		return nil, t.ctx
+	}
+	return t.b.stmt(query), context.Background()
+}
+
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(t.ctx, query, args...)
+	st, ctx := t.stmt(query)
+	if st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
 }
 
 func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(t.ctx, query, args...)
+	st, ctx := t.stmt(query)
+	if st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
 }
 
 func (t *tx) queryRow(query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(t.ctx, query, args...)
+	st, ctx := t.stmt(query)
+	if st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
 // Times are stored as INTEGER unix milliseconds UTC: numeric ordering is time

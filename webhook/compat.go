@@ -46,6 +46,8 @@ func (s *server) writeRobot(c *gin.Context, err error) {
 		c.JSON(http.StatusOK, robotOK)
 		return
 	case errors.As(err, &re):
+	case qunzhu.ErrorCode(err) == qunzhu.EUNAVAILABLE:
+		re = &robotError{status: http.StatusServiceUnavailable, errcode: -1, code: CodeUnavailable}
 	default:
 		s.logger.Error("webhook: internal error",
 			slog.String("method", c.Request.Method),
@@ -53,6 +55,10 @@ func (s *server) writeRobot(c *gin.Context, err error) {
 			slog.String("source", c.GetString(ctxKeySource)),
 			slog.String("error", err.Error()))
 		re = &robotError{status: http.StatusInternalServerError, errcode: -1, errmsg: "system busy, " + internalMessage, code: CodeInternal}
+	}
+	if re.status == http.StatusServiceUnavailable {
+		setRetryAfter(c, unavailableRetry)
+		re = &robotError{status: re.status, errcode: -1, errmsg: "system busy, " + unavailableMessage, code: CodeUnavailable}
 	}
 	c.Set(ctxKeyErrorCode, re.code)
 	c.AbortWithStatusJSON(re.status, robotAnswer{ErrCode: re.errcode, ErrMsg: re.errmsg})

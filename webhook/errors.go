@@ -3,6 +3,7 @@ package webhook
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -34,7 +35,16 @@ const (
 	CodeNotFound             = "not_found"              // 404: no such route (same string as qunzhu.ENOTFOUND)
 	CodeMethodNotAllowed     = "method_not_allowed"     // 405: route exists, method does not
 	CodeInternal             = "internal"               // 500: our fault; logged, message generic (qunzhu.EINTERNAL)
+	CodeUnavailable          = "unavailable"            // 503: the store cannot keep what it would accept; Retry-After (qunzhu.EUNAVAILABLE)
 )
+
+// unavailableMessage is the message of every 503: the reason (which file
+// changed, which disk failed) is in the store's log and in /readyz.
+const unavailableMessage = "服务暂时不能接收，请稍后重试 (service unavailable, retry later)"
+
+// unavailableRetry is the Retry-After of a 503. The store stays unavailable
+// until an operator restarts it, so a sender that retries sooner gains nothing.
+const unavailableRetry = 30 * time.Second
 
 // internalMessage is the only message a 5xx ever shows: internals (SQL, paths)
 // stay in the log.
@@ -63,6 +73,8 @@ func statusOf(code string) int {
 		return http.StatusUnsupportedMediaType
 	case CodeTooManyRequests: // == qunzhu.ETOOMANY
 		return http.StatusTooManyRequests
+	case CodeUnavailable: // == qunzhu.EUNAVAILABLE
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -86,7 +98,11 @@ func (s *server) writeError(c *gin.Context, err error) {
 	code := qunzhu.ErrorCode(err)
 	status := statusOf(code)
 	msg := qunzhu.ErrorMessage(err)
-	if status >= http.StatusInternalServerError {
+	if status == http.StatusServiceUnavailable {
+		// Not our bug and already logged once by the store: say when to come back.
+		setRetryAfter(c, unavailableRetry)
+		msg = unavailableMessage
+	} else if status >= http.StatusInternalServerError {
 		s.logger.Error("webhook: internal error",
 			slog.String("method", c.Request.Method),
 			slog.String("path", c.Request.URL.Path),

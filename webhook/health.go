@@ -24,12 +24,16 @@ const (
 )
 
 // ReadyResponse is the body of /readyz. It is exported for the dashboard and the
-// end-to-end test; it holds counts and states only, never secrets or errors.
+// end-to-end test; it holds counts and states only, never secrets or raw
+// errors (the store's reason is a sentence the store wrote for operators).
 type ReadyResponse struct {
-	Status string        `json:"status"`
-	Store  string        `json:"store"`  // "ok" or "error"
-	WeChat string        `json:"wechat"` // a qunzhu.SessionState, or "unknown"
-	Outbox *OutboxReport `json:"outbox"` // null when the store fails
+	Status string `json:"status"`
+	Store  string `json:"store"` // "ok" or "error"
+	// StoreReason says why the store refuses writes (its files changed under
+	// it, a read-only disk); absent when it is fine or failed otherwise.
+	StoreReason string        `json:"store_reason,omitempty"`
+	WeChat      string        `json:"wechat"` // a qunzhu.SessionState, or "unknown"
+	Outbox      *OutboxReport `json:"outbox"` // null when the store fails
 }
 
 // OutboxReport is the part of the outbox an operator needs to see a backlog: how
@@ -72,6 +76,9 @@ func (s *server) handleReadyz(c *gin.Context) {
 	if err != nil {
 		s.logger.Error("webhook: readiness check: store failed", slog.String("error", err.Error()))
 		resp.Status, resp.Store = ReadyUnavailable, "error"
+		if qunzhu.ErrorCode(err) == qunzhu.EUNAVAILABLE {
+			resp.StoreReason = qunzhu.ErrorMessage(err)
+		}
 		c.JSON(http.StatusServiceUnavailable, resp)
 		return
 	}

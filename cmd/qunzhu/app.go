@@ -130,7 +130,8 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 	if opt.demoClock != nil {
 		clock = opt.demoClock
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "qunzhu.db"), clock)
+	store, err := sqlite.OpenWith(ctx, filepath.Join(cfg.DataDir, "qunzhu.db"),
+		sqlite.Options{Clock: clock, Synchronous: cfg.SQLiteSynchronous, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

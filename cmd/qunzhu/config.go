@@ -23,6 +23,10 @@ type Config struct {
 	// RedisURL enables the shared limiter; empty uses the in-process one.
 	RedisURL string `yaml:"redis_url"`
 	LogLevel string `yaml:"log_level"`
+	// SQLiteSynchronous is "full" (the default: every acknowledged write has
+	// reached the disk) or "normal" (faster; a power cut or OS crash may undo
+	// the last writes that were already acknowledged).
+	SQLiteSynchronous string `yaml:"sqlite_synchronous"`
 	// Timezone is where deadlines and report cycles are read; Asia/Shanghai.
 	Timezone string `yaml:"timezone"`
 	// BotNames are the names people use to @-mention the bot.
@@ -145,14 +149,15 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 		}
 	}
 	for env, dst := range map[string]*string{
-		"QUNZHU_DATA_DIR":       &cfg.DataDir,
-		"QUNZHU_HTTP_ADDR":      &cfg.HTTPAddr,
-		"QUNZHU_REDIS_URL":      &cfg.RedisURL,
-		"QUNZHU_LOG_LEVEL":      &cfg.LogLevel,
-		"QUNZHU_TIMEZONE":       &cfg.Timezone,
-		"QUNZHU_LIMITS_ACCOUNT": &cfg.Limits.Account,
-		"QUNZHU_LIMITS_DAILY":   &cfg.Limits.Daily,
-		"QUNZHU_LIMITS_GROUP":   &cfg.Limits.Group,
+		"QUNZHU_DATA_DIR":           &cfg.DataDir,
+		"QUNZHU_HTTP_ADDR":          &cfg.HTTPAddr,
+		"QUNZHU_REDIS_URL":          &cfg.RedisURL,
+		"QUNZHU_LOG_LEVEL":          &cfg.LogLevel,
+		"QUNZHU_SQLITE_SYNCHRONOUS": &cfg.SQLiteSynchronous,
+		"QUNZHU_TIMEZONE":           &cfg.Timezone,
+		"QUNZHU_LIMITS_ACCOUNT":     &cfg.Limits.Account,
+		"QUNZHU_LIMITS_DAILY":       &cfg.Limits.Daily,
+		"QUNZHU_LIMITS_GROUP":       &cfg.Limits.Group,
 	} {
 		if v := getenv(env); v != "" {
 			*dst = v
@@ -213,6 +218,11 @@ func (c *Config) validate() error {
 	}
 	if _, err := c.location(); err != nil {
 		bad("timezone: %v", err)
+	}
+	switch strings.ToLower(c.SQLiteSynchronous) {
+	case "", "full", "normal":
+	default:
+		bad("sqlite_synchronous: %q: want full (the default) or normal", c.SQLiteSynchronous)
 	}
 	if c.BindCodeTTL < 0 {
 		bad("bind_code_ttl: must be positive")

@@ -26,6 +26,8 @@ func TestConfigErrorsNameTheBadSetting(t *testing.T) {
 		{"bad limit", "limits:\n  account: fast\n", nil, "limits.account"},
 		{"bad limit env", "", map[string]string{"QUNZHU_LIMITS_GROUP": "20/soon"}, "limits.group"},
 		{"bad jitter env", "", map[string]string{"QUNZHU_LIMITS_JITTER": "x"}, "QUNZHU_LIMITS_JITTER"},
+		{"bad durability", "sqlite_synchronous: off\n", nil, "sqlite_synchronous"},
+		{"bad durability env", "", map[string]string{"QUNZHU_SQLITE_SYNCHRONOUS": "fast"}, "sqlite_synchronous"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

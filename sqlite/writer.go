@@ -1,0 +1,305 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// Group commit. One goroutine owns the write connection. Update hands it a
+// request and waits; the writer begins a transaction, runs the first request's
+// fn in a SAVEPOINT, then the fn of every request that arrived meanwhile, each
+// in its own SAVEPOINT, and commits them all at once. With synchronous=FULL a
+// commit is an fsync of the WAL, the slowest step of a write by far, so
+// callers that queue behind one commit share the next one instead of paying
+// for one each. A fn that fails is rolled back to its savepoint and nothing
+// else is undone; every caller returns after the commit that holds its work,
+// so a caller never acknowledges a change that may still be lost.
+const (
+	// maxBatch bounds how many callers share one transaction.
+	maxBatch = 256
+	// batchBudget closes a batch that has run this long, even when more
+	// callers wait: they go into the next one, so a slow caller delays the
+	// others by at most one batch.
+	batchBudget = 10 * time.Millisecond
+	// maxStmts bounds the prepared statements the writer keeps.
+	maxStmts = 512
+	// fileCheckEvery is how often an idle writer checks that its files are
+	// still the ones it opened.
+	fileCheckEvery = time.Second
+)
+
+// errClosed answers writes after Close.
+var errClosed = errors.New("sqlite: database is closed")
+
+// writeReq is one Update (or one Outbox mark) waiting for the writer.
+type writeReq struct {
+	ctx context.Context
+	fn  func(*tx) error
+	res chan writeRes // buffered: the writer never blocks on a caller
+}
+
+// writeRes is what the caller learns after the commit.
+type writeRes struct {
+	err      error
+	panicked bool
+	pv       any // fn's panic, raised again in the caller's goroutine
+	enqueued bool
+}
+
+// writer is the goroutine that owns the write connection.
+type writer struct {
+	s     *Store
+	reqs  chan *writeReq
+	poke  chan struct{} // Ping saw the files change: check now
+	quit  chan struct{}
+	done  chan struct{} // closed when run returns; every taken request is answered
+	stmts map[string]*sql.Stmt
+	seen  map[string]int // queries seen in batches but not prepared yet
+	// batches counts the transactions begun, for tests and the benchmark.
+	batches atomic.Uint64
+	// budget is batchBudget; tests lengthen it to make batches predictable.
+	budget time.Duration
+}
+
+func newWriter(s *Store) *writer {
+	return &writer{
+		s:      s,
+		reqs:   make(chan *writeReq, maxBatch),
+		poke:   make(chan struct{}, 1),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
+		stmts:  map[string]*sql.Stmt{},
+		seen:   map[string]int{},
+		budget: batchBudget,
+	}
+}
+
+// do runs fn in the next batch and returns after its commit. A panic in fn is
+// raised again here, after fn's savepoint was rolled back.
+func (w *writer) do(ctx context.Context, fn func(*tx) error) error {
+	if err := w.s.faulted(); err != nil {
+		return err
+	}
+	r := &writeReq{ctx: ctx, fn: fn, res: make(chan writeRes, 1)}
+	select {
+	case w.reqs <- r:
+	case <-ctx.Done():
+		return fmt.Errorf("begin update: %w", ctx.Err())
+	case <-w.done:
+		return errClosed
+	}
+	// The caller waits for the answer even if ctx ends: fn may be in a batch
+	// that is committing, and the caller must learn whether it was kept.
+	var res writeRes
+	select {
+	case res = <-r.res:
+	case <-w.done:
+		select {
+		case res = <-r.res:
+		default: // queued after the writer stopped: never taken
+			return errClosed
+		}
+	}
+	if res.panicked {
+		panic(res.pv)
+	}
+	return res.err
+}
+
+// stop ends run after the batch in progress and answers what is still queued.
+func (w *writer) stop() {
+	select {
+	case <-w.quit:
+	default:
+		close(w.quit)
+	}
+	<-w.done
+	for _, st := range w.stmts {
+		st.Close()
+	}
+}
+
+func (w *writer) run() {
+	defer close(w.done)
+	tick := time.NewTicker(fileCheckEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case r := <-w.reqs:
+			w.batch(r)
+		case <-tick.C:
+			w.s.guardFiles()
+		case <-w.poke:
+			w.s.guardFiles()
+		case <-w.quit:
+			for {
+				select {
+				case r := <-w.reqs:
+					r.res <- writeRes{err: errClosed}
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// batch is one group commit: the transaction and its statements.
+type batch struct {
+	seq   uint64 // the writer's batch number, from 1
+	w     *writer
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // the writer's statements bound to tx
+}
+
+// stmt returns the transaction's copy of the writer's prepared statement for
+// query, nil when query has none yet: it is prepared after the commit once
+// it has been seen twice, so queries built with literal values (which never
+// repeat) do not fill the cache.
+func (b *batch) stmt(query string) *sql.Stmt {
+	if st, ok := b.stmts[query]; ok {
+		return st
+	}
+	parent, ok := b.w.stmts[query]
+	if !ok {
+		if len(b.w.seen) < 4*maxStmts {
+			b.w.seen[query]++
+		}
+		return nil
+	}
+	st := b.tx.StmtContext(context.Background(), parent)
+	b.stmts[query] = st
+	return st
+}
+
+// batch runs first and whoever queued behind it in one transaction.
+func (w *writer) batch(first *writeReq) {
+	taken := []*writeReq{first}
+	results := make([]writeRes, 0, 8)
+	w.s.guardFiles() // a change seen now refuses the batch before it writes
+	if err := w.s.faulted(); err != nil {
+		first.res <- writeRes{err: err}
+		return
+	}
+	start := time.Now()
+	sqlTx, err := w.s.write.BeginTx(context.Background(), nil)
+	if err != nil {
+		first.res <- writeRes{err: w.s.classify(fmt.Errorf("begin update: %w", err))}
+		return
+	}
+	b := &batch{seq: w.batches.Add(1), w: w, tx: sqlTx, stmts: map[string]*sql.Stmt{}}
+	var broken error // the transaction itself failed: nothing of it can commit
+	for r := first; ; {
+		res, err := b.run(r)
+		results = append(results, res)
+		if err != nil {
+			broken = err
+			break
+		}
+		if len(taken) >= maxBatch || time.Since(start) >= w.budget {
+			break
+		}
+		select {
+		case r = <-w.reqs:
+			taken = append(taken, r)
+			continue
+		default:
+		}
+		break
+	}
+
+	if broken == nil {
+		if err := sqlTx.Commit(); err != nil {
+			broken = fmt.Errorf("commit update: %w", err)
+		} else if err := w.s.guardFiles(); err != nil {
+			// The commit went to files that are no longer the database's.
+			broken = err
+		}
+	} else {
+		sqlTx.Rollback()
+	}
+	if broken != nil {
+		broken = w.s.classify(broken)
+	}
+
+	// The sender is woken before any caller returns, so a caller that saw its
+	// Update return also finds the signal given.
+	for i := range results {
+		if broken != nil && results[i].err == nil && !results[i].panicked {
+			results[i].err = broken
+		}
+		if results[i].enqueued && results[i].err == nil && !results[i].panicked {
+			w.s.signalEnqueued()
+		}
+	}
+	for i, r := range taken {
+		r.res <- results[i]
+	}
+	w.prepareSeen()
+}
+
+// run runs one caller's fn in a savepoint. The error returned is the
+// transaction's own failure (a savepoint that could not be released or rolled
+// back), which ends the batch; fn's error is in the result.
+func (b *batch) run(r *writeReq) (writeRes, error) {
+	if err := r.ctx.Err(); err != nil {
+		return writeRes{err: fmt.Errorf("begin update: %w", err)}, nil
+	}
+	bg := context.Background()
+	if _, err := b.tx.ExecContext(bg, "SAVEPOINT caller"); err != nil {
+		return writeRes{err: fmt.Errorf("begin update: %w", err)}, fmt.Errorf("savepoint: %w", err)
+	}
+	t := &tx{tx: b.tx, b: b, ctx: r.ctx, now: b.w.s.now()}
+	res := call(r.fn, t)
+	if res.err == nil && !res.panicked {
+		if _, err := b.tx.ExecContext(bg, "RELEASE caller"); err != nil {
+			return res, fmt.Errorf("release savepoint: %w", err)
+		}
+		res.enqueued = t.enqueued
+		return res, nil
+	}
+	if _, err := b.tx.ExecContext(bg, "ROLLBACK TO caller"); err != nil {
+		return res, fmt.Errorf("roll back savepoint: %w", err)
+	}
+	if _, err := b.tx.ExecContext(bg, "RELEASE caller"); err != nil {
+		return res, fmt.Errorf("release savepoint: %w", err)
+	}
+	return res, nil
+}
+
+// call runs fn, catching a panic so the writer survives it and the caller
+// sees it.
+func call(fn func(*tx) error, t *tx) (res writeRes) {
+	defer func() {
+		if pv := recover(); pv != nil {
+			res = writeRes{panicked: true, pv: pv}
+		}
+	}()
+	return writeRes{err: fn(t)}
+}
+
+// prepareSeen prepares, between batches while the connection is free, the
+// queries that batches ran twice or more without a prepared statement.
+func (w *writer) prepareSeen() {
+	for q, n := range w.seen {
+		if n < 2 {
+			continue
+		}
+		delete(w.seen, q)
+		if len(w.stmts) >= maxStmts {
+			continue
+		}
+		st, err := w.s.write.PrepareContext(context.Background(), q)
+		if err != nil {
+			continue // it runs unprepared, as before
+		}
+		w.stmts[q] = st
+	}
+	if len(w.seen) >= 4*maxStmts {
+		clear(w.seen)
+	}
+}
