@@ -45,6 +45,10 @@ func TestMaskPIILeakCorpus(t *testing.T) {
 		{"银行卡 6222 0212 3456 7894", "银行卡 6222 **** **** 7894"},
 		{"卡号6222021234567894转账", "卡号6222********7894转账"},
 		{"卡号 6217 0012 3456 7890 122", "卡号 6217 **** **** ***0 122"},
+		// Written digit by digit, to be read out or to slip past a filter.
+		{"电话 1 3 8 0 0 1 3 8 0 0 0", "电话 1 3 8 * * * * 8 0 0 0"},
+		{"身份证 1-1-0-1-0-1-1-9-9-0-0-3-0-7-1-2-3-4。", "身份证 1-1-0-*-*-*-*-*-*-*-*-*-*-*-1-2-3-4。"},
+		{"座机 0 2 1 6 2 3 4 5 6 7 8", "座机 0 2 1 * * * * 5 6 7 8"},
 		// Full-width digits with full-width separators.
 		{"电话１３８－００１３－８０００", "电话１３８－****－８０００"},
 		{"身份证１１０１０１　１９９００３０７　１２３４", "身份证１１０***　********　１２３４"},
@@ -111,6 +115,9 @@ func TestMaskerPublicNumbers(t *testing.T) {
 	want := "值班电话 021-62345678、13800138000，市民电话 139****5678、021-****9999"
 	if got := m.Mask(in); got != want {
 		t.Errorf("Mask(%q)\n got %q\nwant %q", in, got, want)
+	}
+	if got, want := m.Mask("身份证 1 1 0 1 0 1 1 9 9 0 0 3 0 7 1 2 3 4"), "身份证 1 1 0 * * * * * * * * * * * 1 2 3 4"; got != want {
+		t.Errorf("Mask of a spelled-out ID = %q, want %q", got, want)
 	}
 	if _, err := qunzhu.NewMasker([]string{"12345"}); err == nil {
 		t.Error("NewMasker accepted 12345, which is no phone number that masking would hide")

@@ -55,7 +55,7 @@ func isSep(r rune) bool {
 // at most spanGroups groups, and the slice keeps enough of them for that.
 const (
 	runGroups  = 64
-	spanGroups = 5
+	spanGroups = 19 // a card number written digit by digit
 )
 
 // numbers calls emit for each number to mask, in text order; numbers in the
@@ -122,7 +122,7 @@ func (t *folded) readRun(gs []group, from, until int, m *Masker, emit func(maskS
 		}
 		sp := t.cur
 		if m != nil {
-			sp.key = string(t.digits(n)[sp.skip:])
+			sp.key = t.keyOf(gs[i:i+n], sp.skip)
 		}
 		if m == nil || !m.public[sp.key] {
 			emit(sp)
@@ -130,6 +130,18 @@ func (t *folded) readRun(gs []group, from, until int, m *Masker, emit func(maskS
 		i += n
 	}
 	return i
+}
+
+// keyOf is the digits of gs without the first skip of them, the number as
+// the allow-list keys it.
+func (t *folded) keyOf(gs []group, skip int) string {
+	var b []byte
+	for _, g := range gs {
+		for _, r := range t.fold[g.start:g.end] {
+			b = append(b, byte(r))
+		}
+	}
+	return string(b[min(skip, len(b)):])
 }
 
 // Digit counts each kind of number can have, as bit sets over window.has.
@@ -146,6 +158,11 @@ const (
 // window can reach are tried.
 func (t *folded) matchAt(gs []group, i int) int {
 	has := t.win.has
+	if gs[i].len() == 1 && t.aloneBefore(gs, i) {
+		if n := t.spelledAt(gs, i); n > 0 && t.aloneAfter(gs, i+n-1) {
+			return n
+		}
+	}
 	if has&(lenID|lenCard|lenMobile|lenLandline|lenLocal) == 0 || !t.aloneBefore(gs, i) {
 		return 0
 	}
@@ -165,6 +182,43 @@ func (t *folded) matchAt(gs []group, i int) int {
 		}
 		if n > 0 && t.aloneAfter(gs, i+n-1) {
 			return n
+		}
+	}
+	return 0
+}
+
+// spelledAt: a number written digit by digit ("1 3 8 0 0 1 3 8 0 0 0"), the
+// way someone who wants it read out, or to slip past a filter, writes it.
+func (t *folded) spelledAt(gs []group, i int) int {
+	var d [19]byte
+	n := 0
+	for n < len(d) && i+n < len(gs) && gs[i+n].len() == 1 && !gs[i+n].x {
+		d[n] = byte(t.fold[gs[i+n].start])
+		n++
+	}
+	emit := func(groups, head, tail, kind, skip int) int {
+		t.span(gs, i, groups, head, tail, kind)
+		t.cur.start = gs[i+skip].start
+		return groups
+	}
+	// (A landline keeps its area code visible and in its key, as landlineAt.)
+	switch {
+	case n >= 18 && validID18(d[:18]):
+		return emit(18, 3, 4, kindID, 0)
+	}
+	for l := min(n, 19); l >= 16; l-- {
+		if strings.IndexByte("34569", d[0]) >= 0 && luhn(d[:l]) {
+			return emit(l, 4, 4, kindCard, 0)
+		}
+	}
+	if n >= 11 && isMobile(d[:11]) {
+		return emit(11, 3, 4, kindMobile, 0)
+	}
+	for _, a := range []int{3, 4} {
+		for _, l := range []int{8, 7} {
+			if n >= a+l && areaCode(d[:a]) && localNumber(d[a:a+l]) {
+				return emit(a+l, 0, 4, kindLandline, a)
+			}
 		}
 	}
 	return 0
