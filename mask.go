@@ -1,271 +1,221 @@
 package qunzhu
 
 import (
-	"regexp"
-	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
 // MaskPII hides citizens' personal data (个人信息) in text before it is posted
 // into a group: mobile numbers (138****5678), landlines (021-****5678), 18-
-// and 15-digit ID card numbers (110***********123X) and e-mail addresses
-// (z***@163.com). A 12345 ticket is read by a hundred officials; the full
-// number stays in the store, where the people who must call back find it.
+// and 15-digit ID card numbers (110***********123X), bank card numbers
+// (6222 **** **** 1234, 16-19 digits passing the Luhn check) and e-mail
+// addresses (z***@163.com). A 12345 ticket is read by a hundred officials;
+// the full number stays in the store, where the people who must call back
+// find it. It is Masker.Mask with no owner-configured public numbers.
+func MaskPII(s string) string { return (*Masker)(nil).Mask(s) }
+
+// PublicNumbers are numbers that are never personal data and must stay
+// readable in a group: the hotlines and emergency numbers every notice
+// names. None of them is long enough to look like a citizen's number, so
+// they are listed here to say so (and tested); an office's own duty line,
+// which does look like one, is added through NewMasker.
+var PublicNumbers = []string{"12345", "110", "119", "120", "122", "12315", "12319", "12369", "95598"}
+
+// Masker is MaskPII with an allow-list of public numbers: a duty line (值班
+// 电话) or a unit's service mobile that the owner configured stays readable,
+// while every citizen's number around it is masked. The zero value and a nil
+// *Masker mask everything MaskPII masks.
+type Masker struct {
+	public map[string]bool // digits only: a mobile's 11, a landline's area code + local number
+}
+
+// NewMasker returns a Masker that leaves the given numbers readable. Each is
+// written as people write it ("021-6234 5678", "+86 138 0013 8000"); what is
+// not a phone number is refused, so a typo in the configuration is found at
+// startup instead of a number that was meant to stay readable being masked.
+func NewMasker(public []string) (*Masker, error) {
+	m := &Masker{public: map[string]bool{}}
+	for _, p := range public {
+		d := phoneDigits(p)
+		if d == "" {
+			return nil, Errorf(EINVALID, "公开号码「%s」不是手机号或带区号的座机号 (not a phone number)", p)
+		}
+		m.public[d] = true
+	}
+	return m, nil
+}
+
+// phoneDigits is a mobile number's 11 digits or a landline's area code and
+// local number, as the allow-list keys them; "" when p is neither.
+func phoneDigits(p string) string {
+	t := foldText(p)
+	if emails := t.emails(); len(emails) > 0 {
+		return ""
+	}
+	var found string
+	t.numbers(&Masker{}, func(sp maskSpan) { // a masker, so each span carries its key
+		if found == "" && (sp.kind == kindMobile || sp.kind == kindLandline) {
+			found = sp.key
+		}
+	})
+	return found
+}
+
+// Mask hides the personal data in s (see MaskPII), except the configured
+// public numbers. It reads s once, in time linear in its length: the caller
+// bounds s first (every webhook endpoint has a limit), and no input makes it
+// slower per character.
 //
 // It is conservative about what it calls a number: digits glued to other
 // digits or Latin letters (ticket ids such as 2025060100123 or GD13800138000,
-// amounts such as 13800138000.50) are left alone, and ID numbers must carry a
-// real province code and birth date. Links get no exemption: a ticket link
-// such as …/t?id=GD001&tel=13912345678 would show the citizen's number to the
-// whole group, so it is masked there too (the link still leads to the ticket
-// when the id is elsewhere in it; a link that works only with the number in
-// it is exactly what must not be posted).
-// Full-width digits (１３８…), common in text typed on a phone, count too.
-// Separators are kept, so 138-0013-8000 becomes 138-****-8000 and the reader
-// still sees what kind of number it was. Masking is idempotent.
-func MaskPII(s string) string {
+// amounts such as 13800138000.50, an IP address) are left alone, ID numbers
+// must carry a real province code and birth date, card numbers a valid Luhn
+// digit. Links get no exemption: a ticket link such as …&tel=13912345678
+// would show the citizen's number to the whole group. Full-width digits, the
+// separators people actually type between groups (spaces of every width, tab,
+// NBSP, zero-width space, '-', '—', '.', '_', '/') and the prefixes +86,
+// %2B86, 0086 and 86 are understood. Separators are kept, so 138-0013-8000
+// becomes 138-****-8000 and the reader still sees what kind of number it
+// was. Masking is idempotent.
+func (m *Masker) Mask(s string) string {
 	if s == "" {
 		return s
 	}
-	t := fold(s)
-	var spans []maskSpan
-	for i := range maskFinders {
-		spans = append(spans, t.find(&maskFinders[i])...)
+	t := foldText(s)
+	emails := t.emails()
+	for _, e := range emails {
+		for i := e.start; i < e.end; i++ {
+			t.fold[i] = 'a' // numbers inside an address are the address's
+		}
 	}
-	if len(spans) == 0 {
+	var spans []maskSpan
+	t.numbers(m, func(sp maskSpan) { spans = append(spans, sp) })
+	if len(spans) == 0 && len(emails) == 0 {
 		return s
 	}
-	// The earliest span wins; at the same start the longest (an ID number
-	// rather than the phone-shaped digits inside it).
-	slices.SortFunc(spans, func(a, b maskSpan) int {
-		if a.start != b.start {
-			return a.start - b.start
-		}
-		return b.end - a.end
-	})
-	out := make([]rune, 0, len(t.orig))
+	var b strings.Builder
+	b.Grow(len(s))
 	pos := 0
-	for _, sp := range spans {
-		if sp.start < pos {
-			continue // inside a span already taken
+	for len(spans) > 0 || len(emails) > 0 {
+		// Both lists are in text order and never overlap.
+		if len(emails) > 0 && (len(spans) == 0 || emails[0].start < spans[0].start) {
+			e := emails[0]
+			emails = emails[1:]
+			writeRunes(&b, t.orig[pos:e.start])
+			b.WriteRune(t.orig[e.start])
+			b.WriteString("***")
+			writeRunes(&b, t.orig[e.at:e.end])
+			pos = e.end
+			continue
 		}
-		out = append(out, t.orig[pos:sp.start]...)
-		out = append(out, sp.masked(t)...)
+		sp := spans[0]
+		spans = spans[1:]
+		writeRunes(&b, t.orig[pos:sp.start])
+		t.writeMasked(&b, sp)
 		pos = sp.end
 	}
-	out = append(out, t.orig[pos:]...)
-	return string(out)
+	writeRunes(&b, t.orig[pos:])
+	return b.String()
 }
 
-// A maskFinder says what one kind of personal data looks like and how much of
-// it stays visible.
-type maskFinder struct {
-	re *regexp.Regexp // anchored at the start of a candidate
-	// first says which characters a match can start with: only there, and
-	// only where no digit or letter comes before, is re tried, which keeps
-	// masking fast on long Chinese text.
-	first func(r rune) bool
-	// group is the submatch to mask (0: the whole match), e.g. the number
-	// after "+86 " or after "电话：".
-	group int
-	// head and tail are how many digits of it stay visible at each end.
-	head, tail int
-	email      bool // mask the local part of an address
-	// valid, when set, vets a match (ID numbers).
-	valid func(folded string) bool
+func writeRunes(b *strings.Builder, rs []rune) {
+	for _, r := range rs {
+		b.WriteRune(r)
+	}
 }
 
-// maskFinders run on the folded text (full-width digits and symbols turned
-// into ASCII, one rune for one rune). Boundaries are checked in code
-// (aloneBefore, aloneAfter) because Go's regexp has no look-around. Overlaps are resolved
-// by position, so the order here does not matter.
-var maskFinders = []maskFinder{
-	{re: anchored(`[A-Za-z0-9][\w.%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}`), first: isASCIIAlnum, email: true},
-	// Resident ID numbers: 18 characters (the last may be X) and the old 15.
-	{re: anchored(`\d{17}[\dXx]`), first: isDigit, head: 3, tail: 4, valid: validID18},
-	{re: anchored(`\d{15}`), first: isDigit, head: 3, tail: 4, valid: validID15},
-	// Mobiles: 1[3-9]x then 4+4 digits, optionally split by a space or hyphen
-	// (138 0013 8000), with an optional +86 / 0086 prefix.
-	{re: anchored(`(?:(?:\+|00)86[ -]?|86[ -])?(1[3-9]\d(?:[ -]?\d{4}){2})`), first: func(r rune) bool { return isDigit(r) || r == '+' }, group: 1, head: 3, tail: 4},
-	// Landlines: area code 010, 02x or 0xxx, maybe in brackets, then a 7- or
-	// 8-digit local number that starts with 2-9. The area code stays visible.
-	{re: anchored(`\(?0(?:10|2\d|[3-9]\d{2})\)?[ -]?([2-9]\d{6,7})`), first: oneOf("0("), group: 1, tail: 4},
-	// A bare local number only right after a word that says it is a phone.
-	{re: anchored(`(?i)(?:电话|手机|座机|固话|联系方式|tel|phone)(?:号码|号)?[:：]?[ ]*([2-9]\d{6,7})`), first: oneOf("电手座固联tTpP"), group: 1, tail: 4},
-}
-
-// anchored compiles a pattern that must match at the start of the input.
-func anchored(expr string) *regexp.Regexp { return regexp.MustCompile(`^(?:` + expr + `)`) }
-
-func oneOf(chars string) func(r rune) bool {
-	return func(r rune) bool { return strings.ContainsRune(chars, r) }
-}
-
-func isASCIIAlnum(r rune) bool {
-	return isDigit(r) || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
-}
-
-// folded is a text and its folded twin, rune for rune.
+// folded is a text and its folded twin, rune for rune: full-width digits and
+// letters become ASCII, every separator people type between digit groups
+// becomes ' ', '-', '.', '_', '/', '(' or ')'.
 type folded struct {
 	orig, fold []rune
-	text       string // string(fold), what the patterns run on
-	runeAt     []int  // byte offset in text → rune index (valid at rune starts)
-	byteAt     []int  // rune index → byte offset in text
+	win        window   // the digit groups being read (mask_number.go)
+	cur        maskSpan // the number just matched
 }
 
-func fold(s string) *folded {
+func foldText(s string) *folded {
 	t := &folded{orig: []rune(s)}
 	t.fold = make([]rune, len(t.orig))
 	for i, r := range t.orig {
 		t.fold[i] = foldRune(r)
 	}
-	t.text = string(t.fold)
-	t.runeAt = make([]int, len(t.text)+1)
-	t.byteAt = make([]int, len(t.fold)+1)
-	i := 0
-	for b := range t.text {
-		t.runeAt[b], t.byteAt[i] = i, b
-		i++
-	}
-	t.runeAt[len(t.text)], t.byteAt[i] = i, len(t.text)
 	return t
 }
 
-// maskSpan is one match, in rune indices: [start, end) is replaced by its
-// masked form, in which the digits of [from, to) are hidden but for f.head
-// and f.tail of them.
-type maskSpan struct {
-	start, end int
-	from, to   int
-	f          *maskFinder
-}
+// emailSpan is one address: [start, at) is the local part, [at, end) the
+// '@' and the domain.
+type emailSpan struct{ start, at, end int }
 
-// find returns the matches of f that stand alone. It tries f only where a
-// match could start and stand alone (f.first, nothing glued before); after a
-// match it goes on from the match's end, so a number inside a longer one is
-// never taken for a phone and a phone after a rejected candidate is found.
-func (t *folded) find(f *maskFinder) []maskSpan {
-	var out []maskSpan
-	for i := 0; i < len(t.fold); i++ {
-		if !f.first(t.fold[i]) {
+// emails finds the addresses. Each '@' is looked at once, and the scans to
+// its left and right stop at the neighbouring '@' at the latest, so the whole
+// pass is linear whatever the text.
+func (t *folded) emails() []emailSpan {
+	var out []emailSpan
+	prevEnd := 0
+	for at, r := range t.fold {
+		if r != '@' || at < prevEnd {
 			continue
 		}
-		start := t.byteAt[i]
-		if !t.aloneBefore(start) {
+		start := at
+		for start > prevEnd && isLocalRune(t.fold[start-1]) {
+			start--
+		}
+		for start < at && !isASCIIAlnum(t.fold[start]) {
+			start++
+		}
+		if start == at {
 			continue
 		}
-		m := f.re.FindStringSubmatchIndex(t.text[start:])
-		if m == nil {
+		end := t.domainEnd(at + 1)
+		if end < 0 {
 			continue
 		}
-		end := start + m[1]
-		if !t.aloneAfter(end) || (f.valid != nil && !f.valid(t.text[start:end])) {
-			continue
-		}
-		sp := maskSpan{start: i, end: t.runeAt[end], f: f}
-		sp.from, sp.to = sp.start, sp.end
-		if f.group > 0 && m[2*f.group] >= 0 {
-			sp.from, sp.to = t.runeAt[start+m[2*f.group]], t.runeAt[start+m[2*f.group+1]]
-		}
-		out = append(out, sp)
-		i = sp.end - 1
+		out = append(out, emailSpan{start: start, at: at, end: end})
+		prevEnd = end
 	}
 	return out
 }
 
-// aloneBefore and aloneAfter report whether a token starting or ending there
-// stands on its own: not glued to a digit or Latin letter, and not either
-// side of a decimal point.
-func (t *folded) aloneBefore(start int) bool {
-	if start == 0 {
-		return true
+// domainEnd is where the domain starting at i ends: after the last label of
+// two or more letters that follows at least one other label; -1 if none.
+func (t *folded) domainEnd(i int) int {
+	end, labels := -1, 0
+	for i < len(t.fold) {
+		j := i
+		letters := true
+		for j < len(t.fold) && (isASCIIAlnum(t.fold[j]) || t.fold[j] == '-') {
+			if !isASCIILetter(t.fold[j]) {
+				letters = false
+			}
+			j++
+		}
+		if j == i || t.fold[i] == '-' || t.fold[j-1] == '-' {
+			break
+		}
+		labels++
+		if labels > 1 && letters && j-i >= 2 {
+			end = j
+		}
+		if j >= len(t.fold) || t.fold[j] != '.' {
+			break
+		}
+		i = j + 1
 	}
-	r, size := utf8.DecodeLastRuneInString(t.text[:start])
-	if isGlue(r) {
-		return false
-	}
-	return !(r == '.' && start-size > 0 && isDigit(rune(t.text[start-size-1])))
+	return end
 }
 
-func (t *folded) aloneAfter(end int) bool {
-	if end == len(t.text) {
-		return true
-	}
-	r, size := utf8.DecodeRuneInString(t.text[end:])
-	if isGlue(r) {
-		return false
-	}
-	return !(r == '.' && end+size < len(t.text) && isDigit(rune(t.text[end+size])))
+func isLocalRune(r rune) bool {
+	return isASCIIAlnum(r) || strings.ContainsRune("._%+-", r)
 }
 
-// masked is the replacement for the span.
-func (sp maskSpan) masked(t *folded) []rune {
-	orig := t.orig[sp.start:sp.end]
-	if sp.f.email {
-		at := slices.Index(t.fold[sp.start:sp.end], '@')
-		out := append([]rune{orig[0]}, []rune("***")...)
-		return append(out, orig[at:]...)
-	}
-	total := 0
-	for i := sp.from; i < sp.to; i++ {
-		if isMaskable(t.fold[i]) {
-			total++
-		}
-	}
-	out := slices.Clone(orig)
-	k := 0
-	for i := sp.from; i < sp.to; i++ {
-		if !isMaskable(t.fold[i]) {
-			continue
-		}
-		if k >= sp.f.head && k < total-sp.f.tail {
-			out[i-sp.start] = '*'
-		}
-		k++
-	}
-	return out
-}
+func isASCIIAlnum(r rune) bool { return isDigit(r) || isASCIILetter(r) }
 
-func isGlue(r rune) bool {
-	return isDigit(r) || r == '_' || (r < utf8.RuneSelf && unicode.IsLetter(r))
-}
+func isASCIILetter(r rune) bool { return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') }
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
 
-func isMaskable(r rune) bool { return isDigit(r) || r == 'X' || r == 'x' }
-
-// provinces are the first two digits of a resident ID number (GB/T 2260):
-// a long number that does not start with one is not an ID.
-var provinces = map[string]bool{
-	"11": true, "12": true, "13": true, "14": true, "15": true,
-	"21": true, "22": true, "23": true,
-	"31": true, "32": true, "33": true, "34": true, "35": true, "36": true, "37": true,
-	"41": true, "42": true, "43": true, "44": true, "45": true, "46": true,
-	"50": true, "51": true, "52": true, "53": true, "54": true,
-	"61": true, "62": true, "63": true, "64": true, "65": true,
-	"71": true, "81": true, "82": true, "83": true,
-}
-
-// validID18 accepts a province code and a birth date of 1900-2099. The check
-// digit is not verified: a citizen's mistyped ID is still theirs to protect.
-func validID18(s string) bool {
-	return provinces[s[:2]] && (s[6:8] == "19" || s[6:8] == "20") && validMonthDay(s[10:12], s[12:14])
-}
-
-// validID15 accepts the pre-1999 form: province, yymmdd, three more digits.
-func validID15(s string) bool {
-	return provinces[s[:2]] && validMonthDay(s[8:10], s[10:12])
-}
-
-func validMonthDay(mm, dd string) bool {
-	m := int(mm[0]-'0')*10 + int(mm[1]-'0')
-	d := int(dd[0]-'0')*10 + int(dd[1]-'0')
-	return m >= 1 && m <= 12 && d >= 1 && d <= 31
-}
-
 // foldRune maps full-width digits, letters and number punctuation to ASCII,
+// and every space or dash people type between digit groups to ' ' or '-',
 // one rune for one rune, so rune indices carry over to the original.
 func foldRune(r rune) rune {
 	switch {
@@ -275,10 +225,14 @@ func foldRune(r rune) rune {
 		return r - 'Ａ' + 'A'
 	case r >= 'ａ' && r <= 'ｚ':
 		return r - 'ａ' + 'a'
+	case r >= '\u2000' && r <= '\u200d', r == '\u202f', r == '\u205f', r == '\u2060', r == '\ufeff':
+		return ' ' // the typographic spaces, U+2005 (WeChat's mention space) and zero-width ones
 	}
 	switch r {
-	case '－', '‐', '‑', '–':
+	case '－', '‐', '‑', '‒', '–', '—', '―', '−':
 		return '-'
+	case '\u3000', '\u00a0', '\t':
+		return ' '
 	case '＋':
 		return '+'
 	case '＠':
@@ -289,8 +243,38 @@ func foldRune(r rune) rune {
 		return '('
 	case '）':
 		return ')'
-	case '\u3000':
-		return ' '
+	case '／':
+		return '/'
+	case '＿':
+		return '_'
+	case '％':
+		return '%'
 	}
 	return r
+}
+
+// ClipText cuts s to at most n characters, marking the cut with "……". It
+// never cuts inside a number, masked or not: a number the cut would split
+// is dropped whole, so "请回电139****5678" clipped inside the number shows
+// "请回电……", never a prefix of the digits. Clip after masking: a prefix of a
+// number is no longer recognisable as one.
+func ClipText(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	rs := []rune(s)
+	cut := n
+	if numberish(rs[cut]) {
+		for cut > 0 && numberish(rs[cut-1]) {
+			cut--
+		}
+	}
+	return strings.TrimRight(string(rs[:cut]), " \t") + "……"
+}
+
+// numberish is a character that can be part of a written number: a digit,
+// a mask star, an ID's X or a separator between groups.
+func numberish(r rune) bool {
+	r = foldRune(r)
+	return isDigit(r) || r == '*' || r == 'X' || r == 'x' || isSep(r) || r == '+'
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,8 +43,15 @@ type Alert struct {
 }
 
 // maxAlertsShown bounds the alerts written out in one message; the rest are
-// counted, so a storm of 500 alerts is one readable message.
-const maxAlertsShown = 20
+// counted, so a storm of 500 alerts is one readable message. A message also
+// stops listing alerts before it would pass MaxTextRunes ("另有 N 条告警未列
+// 出"), and each label or annotation shown is cut to alertFieldShown
+// characters (masked first), so no notification, however large, makes a
+// message WeChat would cut or a text the masker spends long on.
+const (
+	maxAlertsShown  = 20
+	alertFieldShown = 300
+)
 
 // AlertmanagerResponse is the body of an accepted notification.
 type AlertmanagerResponse struct {
@@ -88,7 +96,7 @@ func (s *server) handleAlertmanager(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	text := qunzhu.MaskPII(renderAlerts(msg, s.loc))
+	text := s.mask(renderAlerts(msg, s.loc, s.mask))
 	var first int64
 	err = s.store.Update(c.Request.Context(), func(tx qunzhu.Tx) error {
 		for _, ref := range groups {
@@ -164,8 +172,10 @@ var severityNames = map[string]string{
 // renderAlerts writes a notification as a message people read: a headline
 // with the counts, then each alert — firing ones first — with its name,
 // severity, summary and since when (Asia/Shanghai); resolved ones are marked
-// 已恢复 with the time they ended.
-func renderAlerts(msg *AlertmanagerMessage, loc *time.Location) string {
+// 已恢复 with the time they ended. Every value is shown masked and cut; the
+// alerts listed stop at maxAlertsShown or before the text would pass
+// MaxTextRunes, and the rest are counted.
+func renderAlerts(msg *AlertmanagerMessage, loc *time.Location, mask func(string) string) string {
 	alerts := slices.Clone(msg.Alerts)
 	slices.SortStableFunc(alerts, func(a, b Alert) int {
 		if a.Status == b.Status {
@@ -192,39 +202,48 @@ func renderAlerts(msg *AlertmanagerMessage, loc *time.Location) string {
 		fmt.Fprintf(&b, "【告警】%d 条告警触发，%d 条已恢复", firing, resolved)
 	}
 	if msg.Receiver != "" {
-		fmt.Fprintf(&b, "（%s）", msg.Receiver)
+		fmt.Fprintf(&b, "（%s）", shown(mask, msg.Receiver, 100))
 	}
-	for i, a := range alerts {
-		if i == maxAlertsShown {
-			fmt.Fprintf(&b, "\n\n……另有 %d 条告警未列出", len(alerts)-maxAlertsShown)
-			break
-		}
-		b.WriteString("\n\n")
-		writeAlert(&b, i+1, a, msg, loc)
-	}
+	var tail strings.Builder
 	if msg.TruncatedAlerts > 0 {
-		fmt.Fprintf(&b, "\n\n（另有 %d 条告警因 max_alerts 被 Alertmanager 截断）", msg.TruncatedAlerts)
+		fmt.Fprintf(&tail, "\n\n（另有 %d 条告警因 max_alerts 被 Alertmanager 截断）", msg.TruncatedAlerts)
 	}
 	if msg.ExternalURL != "" {
-		b.WriteString("\n\n详情：" + msg.ExternalURL)
+		tail.WriteString("\n\n详情：" + shown(mask, msg.ExternalURL, alertFieldShown))
 	}
+	// Room for the tail and the "另有 N 条" line.
+	budget := MaxTextRunes - utf8.RuneCountInString(tail.String()) - 40
+	used := utf8.RuneCountInString(b.String())
+	for i, a := range alerts {
+		var one strings.Builder
+		one.WriteString("\n\n")
+		writeAlert(&one, i+1, a, msg, loc, mask)
+		n := utf8.RuneCountInString(one.String())
+		if i == maxAlertsShown || used+n > budget {
+			fmt.Fprintf(&b, "\n\n……另有 %d 条告警未列出", len(alerts)-i)
+			break
+		}
+		b.WriteString(one.String())
+		used += n
+	}
+	b.WriteString(tail.String())
 	return b.String()
 }
 
-func writeAlert(b *strings.Builder, n int, a Alert, msg *AlertmanagerMessage, loc *time.Location) {
+func writeAlert(b *strings.Builder, n int, a Alert, msg *AlertmanagerMessage, loc *time.Location, mask func(string) string) {
 	label := func(k string) string {
 		if v := a.Labels[k]; v != "" {
-			return v
+			return shown(mask, v, alertFieldShown)
 		}
-		return msg.CommonLabels[k]
+		return shown(mask, msg.CommonLabels[k], alertFieldShown)
 	}
 	annotation := func(keys ...string) string {
 		for _, k := range keys {
 			if v := a.Annotations[k]; v != "" {
-				return v
+				return shown(mask, v, alertFieldShown)
 			}
 			if v := msg.CommonAnnotations[k]; v != "" {
-				return v
+				return shown(mask, v, alertFieldShown)
 			}
 		}
 		return ""

@@ -1,11 +1,13 @@
 package webhook_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu"
 	"github.com/qunzhu/qunzhu/webhook"
@@ -191,4 +193,50 @@ func TestAlertmanagerRouteGroupMissing(t *testing.T) {
 		t.Errorf("answer = %d %+v, want 404 unknown_group", w.Code, eb.Error)
 	}
 	e.assertNothingWritten(t, before)
+}
+
+// A notification of any size is one message WeChat shows whole: the first
+// alerts that fit MaxTextRunes, then how many more there are; the values
+// are masked before they are cut, so no number is shown in part (a
+// 100,061-character message was once queued and sent).
+func TestAlertmanagerHugeNotificationIsShortened(t *testing.T) {
+	e := newIntakeEnv(t)
+	long := strings.Repeat("磁盘写满，", 500) + "值班人电话13912345678"
+	var b strings.Builder
+	b.WriteString(`{"version":"4","status":"firing","receiver":"qunzhu","externalURL":"http://am.example:9093","alerts":[`)
+	for i := range 60 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"status":"firing","labels":{"alertname":"DiskFull%d","instance":%q},"annotations":{"summary":%q},"startsAt":"2025-06-01T01:00:00Z"}`,
+			i, strings.Repeat("h", 5000), long)
+	}
+	b.WriteString(`]}`)
+	if b.Len() < 100_000 {
+		t.Fatalf("notification is only %d bytes", b.Len())
+	}
+	r := httptest.NewRequest(http.MethodPost, "/api/v1/alertmanager/ops", strings.NewReader(b.String()))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", "Bearer "+promToken)
+	if w := e.do(r); w.Code != http.StatusAccepted {
+		t.Fatalf("status %d %s", w.Code, w.Body.String())
+	}
+	posted := e.posted(cadreGroup)
+	if len(posted) != 1 {
+		t.Fatalf("%d messages, want 1", len(posted))
+	}
+	text := posted[0].Text
+	if n := utf8.RuneCountInString(text); n > webhook.MaxTextRunes {
+		t.Errorf("message is %d characters, limit %d", n, webhook.MaxTextRunes)
+	}
+	listed := strings.Count(text, "告警名称")
+	if listed == 0 || !strings.Contains(text, fmt.Sprintf("……另有 %d 条告警未列出", 60-listed)) {
+		t.Errorf("listed %d alerts without counting the rest:\n%s", listed, text)
+	}
+	if !strings.HasSuffix(text, "详情：http://am.example:9093") {
+		t.Errorf("the link to Alertmanager is lost:\n…%s", text[max(0, len(text)-200):])
+	}
+	if strings.Contains(text, "139123") {
+		t.Errorf("a citizen's number is shown:\n%s", text)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,11 +25,10 @@ type robotAnswer struct {
 var robotOK = robotAnswer{ErrCode: 0, ErrMsg: "ok"}
 
 // robotError is a refusal in a robot's shape: the original's errcode and
-// errmsg, with the HTTP status our own error code maps to (the originals
-// answer 200 for everything; a 4xx lets a plain HTTP client see the failure
-// too, and senders that read errcode read the same number).
+// errmsg. Like the originals, it is answered with HTTP 200: senders written
+// against WeCom and DingTalk read errcode from a 200 (an axios-based sender
+// throws on a 4xx before it looks at the body).
 type robotError struct {
-	status  int
 	errcode int
 	errmsg  string
 	code    string // our wire code, for the request log
@@ -37,8 +37,10 @@ type robotError struct {
 func (e *robotError) Error() string { return e.errmsg }
 
 // writeRobot answers a compatible robot's request: robotOK for nil, the
-// original's error shape for a *robotError, and the original's "system busy"
-// (-1, 500) for anything else, which is logged as ours.
+// original's error shape with HTTP 200 for a *robotError, and the original's
+// "system busy" (-1) for anything else, which is logged as ours. That one
+// alone keeps a 5xx status: the message was not stored, and a sender that
+// retries on a 5xx should retry (see README, where we differ).
 func (s *server) writeRobot(c *gin.Context, err error) {
 	var re *robotError
 	switch {
@@ -46,33 +48,49 @@ func (s *server) writeRobot(c *gin.Context, err error) {
 		c.JSON(http.StatusOK, robotOK)
 		return
 	case errors.As(err, &re):
+		c.Set(ctxKeyErrorCode, re.code)
+		c.AbortWithStatusJSON(http.StatusOK, robotAnswer{ErrCode: re.errcode, ErrMsg: re.errmsg})
+		return
 	case qunzhu.ErrorCode(err) == qunzhu.EUNAVAILABLE:
-		re = &robotError{status: http.StatusServiceUnavailable, errcode: -1, code: CodeUnavailable}
-	default:
-		s.logger.Error("webhook: internal error",
-			slog.String("method", c.Request.Method),
-			slog.String("path", c.Request.URL.Path),
-			slog.String("source", c.GetString(ctxKeySource)),
-			slog.String("error", err.Error()))
-		re = &robotError{status: http.StatusInternalServerError, errcode: -1, errmsg: "system busy, " + internalMessage, code: CodeInternal}
-	}
-	if re.status == http.StatusServiceUnavailable {
+		// The store cannot take the message (its files changed under it, the
+		// disk is read-only): a 503 with Retry-After, so senders try again
+		// later instead of taking a 200 for a message nobody kept.
 		setRetryAfter(c, unavailableRetry)
-		re = &robotError{status: re.status, errcode: -1, errmsg: "system busy, " + unavailableMessage, code: CodeUnavailable}
+		c.Set(ctxKeyErrorCode, CodeUnavailable)
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, robotAnswer{ErrCode: -1, ErrMsg: "system busy, " + unavailableMessage})
+		return
 	}
-	c.Set(ctxKeyErrorCode, re.code)
-	c.AbortWithStatusJSON(re.status, robotAnswer{ErrCode: re.errcode, ErrMsg: re.errmsg})
+	s.logger.Error("webhook: internal error",
+		slog.String("method", c.Request.Method),
+		slog.String("path", c.Request.URL.Path),
+		slog.String("source", c.GetString(ctxKeySource)),
+		slog.String("error", err.Error()))
+	c.Set(ctxKeyErrorCode, CodeInternal)
+	c.AbortWithStatusJSON(http.StatusInternalServerError, robotAnswer{ErrCode: -1, ErrMsg: "system busy, " + internalMessage})
 }
 
 // asRobot turns one of our *qunzhu.Error values (from the store or a shared
 // check) into the robot's shape with errcode, keeping our message as a hint.
 func asRobot(err error, errcode int, errmsg string) error {
 	var qe *qunzhu.Error
-	if !errors.As(err, &qe) || qe.Code == qunzhu.EINTERNAL {
-		return err
+	if !errors.As(err, &qe) || qe.Code == qunzhu.EINTERNAL || qe.Code == qunzhu.EUNAVAILABLE {
+		return err // writeRobot answers these with a 5xx, not an errcode
 	}
-	return &robotError{status: statusOf(qe.Code), errcode: errcode, errmsg: errmsg + ", hint: " + qe.Message, code: qe.Code}
+	return &robotError{errcode: errcode, errmsg: errmsg + ", hint: " + qe.Message, code: qe.Code}
 }
+
+// inputRunes counts the characters of a message's text fields, the bound
+// checked before anything renders or masks them.
+func inputRunes(fields ...string) int {
+	n := 0
+	for _, f := range fields {
+		n += utf8.RuneCountInString(f)
+	}
+	return n
+}
+
+// mask hides citizens' numbers in text with the configured masker.
+func (s *server) mask(text string) string { return s.masker.Mask(text) }
 
 // checkRobotContentType accepts what the robots' own senders send. The WeCom
 // robot reads any body as JSON, and its documented Python examples post with

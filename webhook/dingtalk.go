@@ -1,15 +1,16 @@
 package webhook
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,8 +28,9 @@ const (
 	dingTokenNotExist  = 300001 // token is not exist
 	dingSignNotMatch   = 310000 // sign not match / invalid timestamp
 	dingSendTooFast    = 130101 // send too fast, exceed 20 times per minute
-	dingMissingParam   = 40035  // 缺少参数 json: bad JSON or a missing field
+	dingMissingParam   = 40035  // 缺少参数 json: bad JSON or a missing field (also a message that renders empty)
 	dingBadContentType = 43004  // 无效的HTTP HEADER Content-Type
+	dingTooLong        = 460101 // message too long, exceed 20000 bytes
 )
 
 // DingTalkWindow is how far a DingTalk timestamp may be from our clock: the
@@ -81,7 +83,8 @@ type DingTalkActionCard struct {
 	Text           string           `json:"text"`
 	SingleTitle    string           `json:"singleTitle,omitempty"`
 	SingleURL      string           `json:"singleURL,omitempty"`
-	BtnOrientation string           `json:"btnOrientation,omitempty"`
+	BtnOrientation LooseString      `json:"btnOrientation,omitempty"`
+	HideAvatar     LooseString      `json:"hideAvatar,omitempty"`
 	Btns           []DingTalkButton `json:"btns,omitempty"`
 }
 
@@ -106,13 +109,13 @@ type DingTalkFeedLink struct {
 
 // DingTalkAt is who to mention: mobiles, DingTalk user ids, or everyone.
 type DingTalkAt struct {
-	AtMobiles []string `json:"atMobiles,omitempty"`
-	AtUserIDs []string `json:"atUserIds,omitempty"`
-	IsAtAll   bool     `json:"isAtAll,omitempty"`
+	AtMobiles LooseStrings `json:"atMobiles,omitempty"`
+	AtUserIDs LooseStrings `json:"atUserIds,omitempty"`
+	IsAtAll   LooseBool    `json:"isAtAll,omitempty"`
 }
 
-func dingErr(status, errcode int, code, errmsg string) *robotError {
-	return &robotError{status: status, errcode: errcode, errmsg: errmsg, code: code}
+func dingErr(errcode int, code, errmsg string) *robotError {
+	return &robotError{errcode: errcode, errmsg: errmsg, code: code}
 }
 
 // handleDingTalk accepts a DingTalk robot message for the source whose
@@ -124,7 +127,7 @@ func dingErr(status, errcode int, code, errmsg string) *robotError {
 // libraries do and DingTalk allows, still gets each new message posted.
 func (s *server) handleDingTalk(c *gin.Context) {
 	if err := checkRobotContentType(c.GetHeader("Content-Type"), true); err != nil {
-		s.writeRobot(c, dingErr(http.StatusUnsupportedMediaType, dingBadContentType, CodeUnsupportedMediaType, "无效的HTTP HEADER Content-Type, hint: "+qunzhu.ErrorMessage(err)))
+		s.writeRobot(c, dingErr(dingBadContentType, CodeUnsupportedMediaType, "无效的HTTP HEADER Content-Type, hint: "+qunzhu.ErrorMessage(err)))
 		return
 	}
 	body, err := readBody(c)
@@ -135,7 +138,7 @@ func (s *server) handleDingTalk(c *gin.Context) {
 	token := c.Query("access_token")
 	src, ok := s.tokens[tokenKey(KindDingTalk, token)]
 	if !ok || token == "" {
-		s.writeRobot(c, dingErr(http.StatusUnauthorized, dingTokenNotExist, CodeUnknownSource, "token is not exist"))
+		s.writeRobot(c, dingErr(dingTokenNotExist, CodeUnknownSource, "token is not exist"))
 		return
 	}
 	c.Set(ctxKeySource, src.Name)
@@ -146,12 +149,17 @@ func (s *server) handleDingTalk(c *gin.Context) {
 	}
 	if wait, ok := s.allow(c.Request.Context(), src); !ok {
 		secs := setRetryAfter(c, wait)
-		s.writeRobot(c, dingErr(http.StatusTooManyRequests, dingSendTooFast, CodeTooManyRequests,
+		s.writeRobot(c, dingErr(dingSendTooFast, CodeTooManyRequests,
 			fmt.Sprintf("send too fast, exceed %d times per %s, hint: 请 %d 秒后重试 (retry after %d s)", src.Limit.Rate, per(src.Limit.Period), secs, secs)))
 		return
 	}
 	msg, err := parseDingTalk(body)
 	if err != nil {
+		s.writeRobot(c, err)
+		return
+	}
+	m := &qunzhu.OutMessage{Kind: qunzhu.KindWebhook, Priority: qunzhu.KindWebhook.DefaultPriority()}
+	if m.Text, err = s.prepareDingTalk(c.Request.Context(), src, msg); err != nil {
 		s.writeRobot(c, err)
 		return
 	}
@@ -166,13 +174,7 @@ func (s *server) handleDingTalk(c *gin.Context) {
 		if err != nil {
 			return asRobot(err, dingTokenNotExist, "token is not exist")
 		}
-		m := &qunzhu.OutMessage{GroupID: g.ID, Kind: qunzhu.KindWebhook, Priority: qunzhu.KindWebhook.DefaultPriority()}
-		if m.Text, err = renderDingTalk(tx, g.ID, msg); err != nil {
-			return err
-		}
-		if err := checkText(m.Text); err != nil {
-			return asRobot(err, dingMissingParam, "缺少参数 json")
-		}
+		m.GroupID = g.ID
 		if _, err := tx.Enqueue(m); err != nil {
 			return err
 		}
@@ -184,24 +186,50 @@ func (s *server) handleDingTalk(c *gin.Context) {
 	s.writeRobot(c, err)
 }
 
+// prepareDingTalk renders the message (mentions looked up in a read-only
+// transaction), refuses one that shows nothing or is too long, and masks it,
+// all before the write transaction.
+func (s *server) prepareDingTalk(ctx context.Context, src Source, msg *DingTalkMessage) (string, error) {
+	var text string
+	err := s.store.View(ctx, func(tx qunzhu.Tx) error {
+		g, err := s.robotGroup(tx, src)
+		if err != nil {
+			return asRobot(err, dingTokenNotExist, "token is not exist")
+		}
+		text, err = renderDingTalk(tx, g.ID, msg)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(text) == "" {
+		return "", dingErr(dingMissingParam, CodeMissingField, "缺少参数 "+msg.MsgType+", hint: 消息渲染后没有可显示的内容 (the message renders empty)")
+	}
+	if n := utf8.RuneCountInString(text); n > MaxTextRunes {
+		return "", dingErr(dingTooLong, CodeTextTooLong, fmt.Sprintf(
+			"message too long, exceed %d characters, hint: 消息过长：%d 字，最多 %d 字 (text is %d characters, limit %d)", MaxTextRunes, n, MaxTextRunes, n, MaxTextRunes))
+	}
+	return s.mask(text), nil
+}
+
 // checkDingTalkSign checks timestamp and sign (already URL-decoded by the
 // query parser) and returns them for the replay key. A sign whose '+' became
 // a space because the sender forgot to URL-encode it is still accepted:
 // base64 has no spaces, so nothing else can be meant.
 func (s *server) checkDingTalkSign(src Source, tsParam, sign string) (int64, string, error) {
 	bad := func(msg string) error {
-		return dingErr(http.StatusUnauthorized, dingSignNotMatch, CodeBadSignature, msg)
+		return dingErr(dingSignNotMatch, CodeBadSignature, msg)
 	}
 	if tsParam == "" || sign == "" {
 		return 0, "", bad("sign not match, hint: 缺少 timestamp 或 sign 参数 (missing timestamp or sign)")
 	}
 	ts, err := strconv.ParseInt(tsParam, 10, 64)
 	if err != nil {
-		return 0, "", dingErr(http.StatusUnauthorized, dingSignNotMatch, CodeStaleTimestamp, "invalid timestamp, hint: timestamp 须为毫秒数 (milliseconds)")
+		return 0, "", dingErr(dingSignNotMatch, CodeStaleTimestamp, "invalid timestamp, hint: timestamp 须为毫秒数 (milliseconds)")
 	}
 	now := s.clock.Now().UnixMilli()
 	if window := DingTalkWindow.Milliseconds(); ts < now-window || ts > now+window {
-		return 0, "", dingErr(http.StatusUnauthorized, dingSignNotMatch, CodeStaleTimestamp,
+		return 0, "", dingErr(dingSignNotMatch, CodeStaleTimestamp,
 			"invalid timestamp, hint: 与服务器时间相差超过 1 小时 (more than 1 hour from server time)")
 	}
 	sign = strings.ReplaceAll(strings.TrimSpace(sign), " ", "+")
@@ -214,11 +242,11 @@ func (s *server) checkDingTalkSign(src Source, tsParam, sign string) (int64, str
 // parseDingTalk decodes and checks a message before anything is written.
 func parseDingTalk(body []byte) (*DingTalkMessage, error) {
 	missing := func(what string) error {
-		return dingErr(http.StatusBadRequest, dingMissingParam, CodeMissingField, "缺少参数 json, hint: 缺少 "+what+" (missing "+what+")")
+		return dingErr(dingMissingParam, CodeMissingField, "缺少参数 json, hint: 缺少 "+what+" (missing "+what+")")
 	}
 	var msg DingTalkMessage
 	if err := json.Unmarshal(body, &msg); err != nil {
-		return nil, dingErr(http.StatusBadRequest, dingMissingParam, CodeBadJSON, "缺少参数 json, hint: 请求体不是合法的 JSON (bad JSON: "+jsonProblem(err)+")")
+		return nil, dingErr(dingMissingParam, CodeBadJSON, "缺少参数 json, hint: 请求体不是合法的 JSON (bad JSON: "+jsonProblem(err)+")")
 	}
 	blank := func(s string) bool { return strings.TrimSpace(s) == "" }
 	switch msg.MsgType {
@@ -245,14 +273,48 @@ func parseDingTalk(body []byte) (*DingTalkMessage, error) {
 	case "":
 		return nil, missing("msgtype")
 	default:
-		return nil, dingErr(http.StatusBadRequest, dingMissingParam, CodeInvalidField,
+		return nil, dingErr(dingMissingParam, CodeInvalidField,
 			"缺少参数 json, hint: 不支持的 msgtype，可用 text、markdown、link、actionCard、feedCard")
+	}
+	if n := inputRunes(msg.fields()...); n > MaxRobotInputRunes {
+		return nil, dingErr(dingTooLong, CodeTextTooLong, fmt.Sprintf(
+			"message too long, exceed %d characters, hint: 消息过长：%d 字，最多 %d 字 (text is %d characters, limit %d)", MaxRobotInputRunes, n, MaxRobotInputRunes, n, MaxRobotInputRunes))
 	}
 	return &msg, nil
 }
 
+// fields are the message's text fields, for the bound on its size.
+func (m *DingTalkMessage) fields() []string {
+	var out []string
+	if m.Text != nil {
+		out = append(out, m.Text.Content)
+	}
+	if m.Markdown != nil {
+		out = append(out, m.Markdown.Title, m.Markdown.Text)
+	}
+	if l := m.Link; l != nil {
+		out = append(out, l.Title, l.Text, l.MessageURL)
+	}
+	if a := m.ActionCard; a != nil {
+		out = append(out, a.Title, a.Text, a.SingleTitle, a.SingleURL)
+		for _, b := range a.Btns {
+			out = append(out, b.Title, b.ActionURL)
+		}
+	}
+	if f := m.FeedCard; f != nil {
+		for _, l := range f.Links {
+			out = append(out, l.Title, l.MessageURL)
+		}
+	}
+	if m.At != nil {
+		out = append(out, m.At.AtMobiles...)
+		out = append(out, m.At.AtUserIDs...)
+	}
+	return out
+}
+
 // renderDingTalk turns a message into the posted text: markdown made plain,
-// cards as title, text and links, mentions resolved, numbers masked.
+// cards as title, text and links, mentions resolved; it is masked afterwards.
 func renderDingTalk(tx qunzhu.Tx, groupID int64, msg *DingTalkMessage) (string, error) {
 	var text string
 	switch msg.MsgType {
@@ -282,14 +344,14 @@ func renderDingTalk(tx qunzhu.Tx, groupID int64, msg *DingTalkMessage) (string, 
 		}
 		text = strings.Join(lines, "\n")
 	}
-	if msg.At != nil {
-		r, err := mentions{idKind: qunzhu.ContactDingTalk, ids: msg.At.AtUserIDs, mobiles: msg.At.AtMobiles, all: msg.At.IsAtAll}.resolve(tx, groupID)
+	if msg.At != nil && strings.TrimSpace(text) != "" {
+		r, err := mentions{idKind: qunzhu.ContactDingTalk, ids: msg.At.AtUserIDs, mobiles: msg.At.AtMobiles, all: bool(msg.At.IsAtAll)}.resolve(tx, groupID)
 		if err != nil {
 			return "", err
 		}
 		text = r.apply(text, map[string]bool{})
 	}
-	return qunzhu.MaskPII(text), nil
+	return text, nil
 }
 
 // joinLines joins the non-blank parts with newlines.

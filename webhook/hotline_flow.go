@@ -23,7 +23,7 @@ func (s *server) openTask(tx qunzhu.Tx, ev *ticketEvent, tk *qunzhu.Ticket) ([]*
 	case qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND:
 		task = &qunzhu.Task{
 			GroupID:    groups[0].ID,
-			Title:      taskTitle(tk),
+			Title:      taskTitle(s.mask, tk),
 			Unit:       tk.Unit,
 			Source:     qunzhu.TaskSourceHotline,
 			ExternalID: tk.TicketID,
@@ -50,7 +50,7 @@ func (s *server) announce(tx qunzhu.Tx, src Source, g *qunzhu.Group, tk *qunzhu.
 	}
 	now := tx.Now()
 	if src.DigestWindow <= 0 {
-		m := overdueMessage(g.ID, noticeText(tk, contacts, now, s.loc))
+		m := s.overdueMessage(g.ID, noticeText(s.mask, tk, contacts, now, s.loc))
 		m.DedupKey = fmt.Sprintf("hotline:%s:%s:overdue:%d", src.Name, tk.TicketID, g.ID)
 		_, err := tx.Enqueue(m)
 		return err
@@ -76,7 +76,7 @@ func (s *server) announce(tx qunzhu.Tx, src Source, g *qunzhu.Group, tk *qunzhu.
 		return err
 	}
 	d = &qunzhu.Digest{Source: src.Name, GroupID: g.ID, Unit: tk.Unit, DueAt: now.Add(src.DigestWindow)}
-	if err := tx.CreateDigest(d, overdueMessage(g.ID, noticeText(tk, contacts, now, s.loc))); err != nil {
+	if err := tx.CreateDigest(d, s.overdueMessage(g.ID, noticeText(s.mask, tk, contacts, now, s.loc))); err != nil {
 		return err
 	}
 	return tx.AddDigestTicket(d, tk.ID)
@@ -93,16 +93,16 @@ func (s *server) digestMessage(tx qunzhu.Tx, d *qunzhu.Digest, contacts []string
 		return nil, nil
 	}
 	if d.Tickets == 1 {
-		return overdueMessage(d.GroupID, noticeText(tickets[0], contacts, now, s.loc)), nil
+		return s.overdueMessage(d.GroupID, noticeText(s.mask, tickets[0], contacts, now, s.loc)), nil
 	}
-	return overdueMessage(d.GroupID, digestText(d.Unit, tickets, d.Tickets, contacts, now)), nil
+	return s.overdueMessage(d.GroupID, digestText(s.mask, d.Unit, tickets, d.Tickets, contacts, now)), nil
 }
 
 // overdueMessage is an overdue notice: an alert, and urgent, so a long WeChat
 // outage sends a copy through the fallback robot.
-func overdueMessage(groupID int64, text string) *qunzhu.OutMessage {
+func (s *server) overdueMessage(groupID int64, text string) *qunzhu.OutMessage {
 	return &qunzhu.OutMessage{GroupID: groupID, Kind: qunzhu.KindAlert, Priority: qunzhu.KindAlert.DefaultPriority(),
-		Text: qunzhu.MaskPII(text), Urgent: true}
+		Text: s.mask(text), Urgent: true}
 }
 
 // ticketUpdated appends the update to the ticket's task as progress. It posts
@@ -120,7 +120,7 @@ func (s *server) ticketUpdated(tx qunzhu.Tx, ev *ticketEvent, tk *qunzhu.Ticket)
 	}
 	// The history shows the actor (12345热线) before the text, so the text
 	// does not repeat it.
-	text := qunzhu.MaskPII(orDefault(strings.TrimSpace(ev.req.Content), "工单有更新"))
+	text := s.mask(orDefault(strings.TrimSpace(ev.req.Content), "工单有更新"))
 	_, err = tx.ProgressTask(task.ID, hotlineActor, text)
 	return err
 }
@@ -179,7 +179,7 @@ func (s *server) ticketClosed(tx qunzhu.Tx, ev *ticketEvent, tk *qunzhu.Ticket) 
 			continue
 		}
 		m := &qunzhu.OutMessage{GroupID: g.ID, Kind: qunzhu.KindAlert, Priority: qunzhu.KindAlert.DefaultPriority(),
-			Text:     qunzhu.MaskPII(closingText(tk)),
+			Text:     s.mask(closingText(tk)),
 			DedupKey: fmt.Sprintf("hotline:%s:%s:closed:%d", ev.src.Name, tk.TicketID, g.ID)}
 		if _, err := tx.Enqueue(m); err != nil {
 			return false, err

@@ -545,3 +545,44 @@ func TestPostMessageMasksCitizensData(t *testing.T) {
 		t.Fatalf("posted %+v, want %q", posted, want)
 	}
 }
+
+// Titles that put a citizen's number where the digest clips them: the
+// digest once showed "请回电139123456……" and "身份证11010119900307123……"
+// because it clipped before masking. Now no prefix of a number is shown.
+func TestHotlineDigestNeverShowsPartOfANumber(t *testing.T) {
+	e := newIntakeEnv(t)
+	// Each number straddles the 40th character, where the digest cuts.
+	titles := []string{
+		strings.Repeat("路", 34) + "请回电13912345678谢谢",
+		strings.Repeat("噪", 30) + "身份证110101199003071234",
+		strings.Repeat("堆", 33) + "回电 139 1234 5678 并尽快处理",
+	}
+	for i, title := range titles {
+		if status, _ := e.postTicket(t, ticket(fmt.Sprintf("20250602%05d", i+1), func(r *webhook.HotlineTicketRequest) {
+			r.Title = title
+		})); status != http.StatusAccepted {
+			t.Fatalf("ticket %d: %d", i, status)
+		}
+	}
+	posted := e.posted(cityGroup)
+	if len(posted) != 1 {
+		t.Fatalf("city group got %d messages, want 1 digest", len(posted))
+	}
+	text := posted[0].Text
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r == '\n' {
+			return r
+		}
+		return -1
+	}, text)
+	for _, leak := range []string{"139123", "1391234", "11010119", "0307"} {
+		for _, line := range strings.Split(digits, "\n") {
+			if strings.HasPrefix(strings.TrimPrefix(line, "1"), "20250602") {
+				line = line[14:] // the ticket number is no citizen's
+			}
+			if strings.Contains(line, leak) {
+				t.Errorf("digest shows %q of a citizen's number:\n%s", leak, text)
+			}
+		}
+	}
+}

@@ -4,23 +4,32 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu"
 )
 
-// What a hotline ticket looks like in a group. Every text here goes through
-// qunzhu.MaskPII before it is enqueued (overdueMessage, ticketClosed); the
-// citizen's number is written out so that the masked form shows the caller
-// was identified, and the full number stays in the store.
+// What a hotline ticket looks like in a group. Every field is shown through
+// shown (cut, masked, then clipped so no number is split), and the whole
+// text is masked again before it is enqueued (overdueMessage, ticketClosed);
+// the citizen's number is written out so that the masked form shows the
+// caller was identified, and the full number stays in the store. Texts are
+// rendered inside the transaction (a digest is rewritten as tickets join),
+// so each field is bounded first: masking stays a few hundred characters.
 
 // contentShown bounds the complaint quoted in a notice: the group needs the
 // gist; the ticket's link has the rest.
 const contentShown = 200
 
+// titleShown bounds a ticket's title in a notice and a task; digestShownRunes
+// the gist of each ticket in a digest's list.
+const (
+	titleShown       = 200
+	digestShownRunes = 40
+)
+
 // noticeText announces one overdue ticket, naming the unit and mentioning
 // its people in the group.
-func noticeText(tk *qunzhu.Ticket, contacts []string, now time.Time, loc *time.Location) string {
+func noticeText(mask func(string) string, tk *qunzhu.Ticket, contacts []string, now time.Time, loc *time.Location) string {
 	var b strings.Builder
 	b.WriteString("【12345热线·超期工单】\n")
 	fmt.Fprintf(&b, "责任单位：%s\n", tk.Unit)
@@ -30,10 +39,10 @@ func noticeText(tk *qunzhu.Ticket, contacts []string, now time.Time, loc *time.L
 	}
 	b.WriteString("\n")
 	if tk.Title != "" {
-		fmt.Fprintf(&b, "诉求标题：%s\n", tk.Title)
+		fmt.Fprintf(&b, "诉求标题：%s\n", shown(mask, tk.Title, titleShown))
 	}
 	if c := strings.TrimSpace(tk.Content); c != "" {
-		fmt.Fprintf(&b, "诉求内容：%s\n", clip(c, contentShown))
+		fmt.Fprintf(&b, "诉求内容：%s\n", shown(mask, c, contentShown))
 	}
 	if where := joinNonEmpty("　", prefixed("区域：", tk.District), prefixed("类别：", tk.Category)); where != "" {
 		b.WriteString(where + "\n")
@@ -56,11 +65,11 @@ func noticeText(tk *qunzhu.Ticket, contacts []string, now time.Time, loc *time.L
 }
 
 // digestText lists several overdue tickets of one unit in one message.
-func digestText(unit string, tickets []*qunzhu.Ticket, total int, contacts []string, now time.Time) string {
+func digestText(mask func(string) string, unit string, tickets []*qunzhu.Ticket, total int, contacts []string, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "【12345热线·超期工单汇总】%s 共 %d 件\n", unit, total)
 	for i, tk := range tickets {
-		fmt.Fprintf(&b, "%d. %s %s", i+1, tk.TicketID, clip(orDefault(tk.Title, tk.Content), 40))
+		fmt.Fprintf(&b, "%d. %s %s", i+1, tk.TicketID, shown(mask, orDefault(tk.Title, tk.Content), digestShownRunes))
 		detail := joinNonEmpty("，", tk.District, prefixed("超期 ", overdueFor(tk, now)))
 		if tk.TaskID != 0 {
 			detail = joinNonEmpty("，", detail, fmt.Sprintf("督办#%d", tk.TaskID))
@@ -88,8 +97,8 @@ func closingText(tk *qunzhu.Ticket) string {
 
 // taskTitle is the 督办 task's title: the ticket number and its gist, masked
 // (the task list is shown in groups too).
-func taskTitle(tk *qunzhu.Ticket) string {
-	return qunzhu.MaskPII(clip("12345工单 "+tk.TicketID+" "+orDefault(tk.Title, tk.Content), 200))
+func taskTitle(mask func(string) string, tk *qunzhu.Ticket) string {
+	return shown(mask, "12345工单 "+tk.TicketID+" "+orDefault(tk.Title, tk.Content), titleShown)
 }
 
 func callToAct(contacts []string) string {
@@ -123,13 +132,19 @@ func overdueFor(tk *qunzhu.Ticket, now time.Time) string {
 	return fmt.Sprintf("%d 天 %d 小时", days, hours)
 }
 
-// clip cuts s to n characters, marking the cut.
-func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
+// shown is a field as a group sees it: spaces collapsed, cut to n
+// characters plus room for a number that crosses the cut (so it is still
+// recognised), masked, then clipped at n without splitting a number: the
+// hotline digest once showed "请回电139123456……" because it clipped first.
+func shown(mask func(string) string, s string, n int) string {
+	if rs := []rune(s); len(rs) > 2*n+64 {
+		s = string(rs[:2*n+64]) // spaces collapse below: keep enough
 	}
-	return string([]rune(s)[:n]) + "……"
+	s = strings.Join(strings.Fields(s), " ")
+	if rs := []rune(s); len(rs) > n+64 {
+		s = string(rs[:n+64])
+	}
+	return qunzhu.ClipText(mask(s), n)
 }
 
 func prefixed(prefix, s string) string {

@@ -91,7 +91,7 @@ func (s *server) handleMessage(c *gin.Context) {
 	m := &qunzhu.OutMessage{
 		Kind:     qunzhu.KindWebhook,
 		Priority: qunzhu.KindWebhook.DefaultPriority(),
-		Text:     qunzhu.MaskPII(req.Text),
+		Text:     s.mask(req.Text),
 	}
 	if req.DedupKey != "" {
 		m.DedupKey = "webhook:" + src.Name + ":" + req.DedupKey

@@ -31,7 +31,8 @@ func (s *server) logRequests() gin.HandlerFunc {
 		switch {
 		case status >= http.StatusInternalServerError:
 			level = slog.LevelError
-		case status >= http.StatusBadRequest:
+		case status >= http.StatusBadRequest, c.GetString(ctxKeyErrorCode) != "":
+			// A robot-compatible refusal is a 200 carrying an errcode.
 			level = slog.LevelWarn
 		case c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/readyz":
 			level = slog.LevelDebug

@@ -22,6 +22,10 @@ const (
 	// MaxTextRunes bounds the message text: WeChat silently cuts longer texts,
 	// and a cut alert is worse than a refused one the sender can shorten.
 	MaxTextRunes = 4000
+	// MaxRobotInputRunes bounds the text fields of a WeCom or DingTalk robot
+	// message together, checked before the message is rendered or masked;
+	// the rendered text must then fit MaxTextRunes.
+	MaxRobotInputRunes = 2 * MaxTextRunes
 	// MaxDedupKeyRunes bounds dedup_key; longer keys are almost surely a whole
 	// payload pasted by mistake.
 	MaxDedupKeyRunes = 200
@@ -54,6 +58,9 @@ type Deps struct {
 	// Login, when set, serves the WeChat login page (/login, /login/qr.png)
 	// that fallback alerts link to; nil: the routes do not exist.
 	Login *LoginPage
+	// Masker hides citizens' numbers in everything posted, leaving the
+	// configured public numbers readable; nil masks with no exceptions.
+	Masker *qunzhu.Masker
 }
 
 // server holds the dependencies the handlers share.
@@ -72,6 +79,7 @@ type server struct {
 	demoClock      *qunzhu.OffsetClock
 	onClockAdvance func()
 	login          *LoginPage
+	masker         *qunzhu.Masker
 }
 
 // NewServer returns the webhook HTTP handler: probes, the generic and hotline
@@ -98,6 +106,7 @@ func NewServer(d Deps) http.Handler {
 		demoClock:      d.DemoClock,
 		onClockAdvance: d.OnClockAdvance,
 		login:          d.Login,
+		masker:         d.Masker,
 	}
 	if s.clock == nil {
 		s.clock = qunzhu.SystemClock{}

@@ -181,14 +181,21 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		return nil, err
 	}
 	sources := append(opt.sources, cfgSources...)
+	masker, err := cfg.masker()
+	if err != nil {
+		a.closeRL()
+		store.Close()
+		return nil, err
+	}
 	a.http = &http.Server{
 		Handler: webhook.NewServer(webhook.Deps{
 			Store: store, Sources: sources, State: a.bot.State, Logger: log.With("component", "webhook"),
 			DemoClock: opt.demoClock, OnClockAdvance: a.runner.Kick,
 			Login: a.loginPage(),
 
-			// Webhook intake: per-source rate limits, times in messages.
-			Limiter: a.limiter, Location: loc,
+			// Webhook intake: per-source rate limits, times in messages,
+			// masking with the owner's public numbers left readable.
+			Limiter: a.limiter, Location: loc, Masker: masker,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

@@ -52,6 +52,20 @@ type Config struct {
 	Reports ReportsConfig `yaml:"reports"`
 	// Tasks tunes 督办 (features_task.go).
 	Tasks TasksConfig `yaml:"tasks"`
+	// Masking tunes how citizens' numbers are hidden in what is posted.
+	Masking MaskingConfig `yaml:"masking"`
+}
+
+// MaskingConfig lists the numbers that must stay readable in groups although
+// they look like a citizen's (an office's duty line, 值班电话): every other
+// phone, ID, card number and e-mail address is masked.
+type MaskingConfig struct {
+	PublicNumbers []string `yaml:"public_numbers"`
+}
+
+// masker is the configured Masker.
+func (c *Config) masker() (*qunzhu.Masker, error) {
+	return qunzhu.NewMasker(c.Masking.PublicNumbers)
 }
 
 // EmulatorConfig lists who is in each emulated WeChat group, registered or not.
@@ -132,6 +146,10 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // loadConfig reads the YAML file (if any) and applies environment overrides.
+// A file that cannot be read or parsed returns a nil Config; every other
+// problem (a secret file that cannot be read, a malformed override) is
+// collected and returned with the Config, so `config check` reports them all
+// together with what validate finds.
 func loadConfig(path string, data []byte, getenv func(string) string) (*Config, error) {
 	cfg := &Config{}
 	if path != "" {
@@ -148,6 +166,7 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 			return nil, fmt.Errorf("config %s: %w", orDefault(path, "(built-in)"), err)
 		}
 	}
+	var errs []error
 	for env, dst := range map[string]*string{
 		"QUNZHU_DATA_DIR":           &cfg.DataDir,
 		"QUNZHU_HTTP_ADDR":          &cfg.HTTPAddr,
@@ -164,36 +183,33 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 		}
 	}
 	if v := getenv("QUNZHU_LIMITS_JITTER"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, fmt.Errorf("QUNZHU_LIMITS_JITTER: %q is not a duration like 500ms", v)
+		if d, err := time.ParseDuration(v); err != nil {
+			errs = append(errs, fmt.Errorf("QUNZHU_LIMITS_JITTER: %q is not a duration like 500ms", v))
+		} else {
+			j := Duration(d)
+			cfg.Limits.Jitter = &j
 		}
-		j := Duration(d)
-		cfg.Limits.Jitter = &j
 	}
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
 		if s.Secret != "" && s.SecretFile != "" {
-			return nil, fmt.Errorf("webhook_sources[%s]: secret and secret_file are both set; use one", s.Name)
+			errs = append(errs, fmt.Errorf("webhook_sources[%s]: secret and secret_file are both set; use one", s.Name))
+			continue
 		}
 		if v := getenv("QUNZHU_SOURCE_" + envName(s.Name) + "_SECRET"); v != "" {
 			s.Secret = v
 		}
 		if s.Secret == "" && s.SecretFile != "" {
-			b, err := os.ReadFile(s.SecretFile)
+			v, err := readSecretFile(fmt.Sprintf("webhook_sources[%s].secret_file", s.Name), s.SecretFile)
 			if err != nil {
-				return nil, fmt.Errorf("webhook_sources[%s].secret_file: %w", s.Name, err)
+				errs = append(errs, err)
 			}
-			s.Secret = strings.TrimSpace(string(b))
+			s.Secret = v
 		}
 	}
-	if err := cfg.loadDelivery(getenv); err != nil {
-		return nil, err
-	}
-	if err := cfg.loadWebhookTokens(getenv); err != nil {
-		return nil, err
-	}
-	return cfg, nil
+	errs = append(errs, cfg.loadDelivery(getenv)...)
+	errs = append(errs, cfg.loadWebhookTokens(getenv)...)
+	return cfg, errors.Join(errs...)
 }
 
 func envName(s string) string {
@@ -256,6 +272,9 @@ func (c *Config) validate() error {
 		names[s.Name] = true
 	}
 	errs = append(errs, c.validateWebhooks()...)
+	if _, err := c.masker(); err != nil {
+		bad("masking.public_numbers: %s", qunzhu.ErrorMessage(err))
+	}
 	for name, v := range map[string]string{"limits.account": c.Limits.Account, "limits.group": c.Limits.Group} {
 		if v == "" {
 			continue

@@ -100,3 +100,43 @@ func TestBuiltInDemoConfigIsValid(t *testing.T) {
 		t.Fatalf("demo config must put every registered group in the emulator")
 	}
 }
+
+// config check reports every bad setting at once, secret files included,
+// so an administrator fixes the file in one round instead of one per error.
+func TestConfigCheckReportsEverything(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	yaml := "log_level: loud\n" +
+		"groups:\n  - name: 群\n    members:\n      - {name: 张三, role: 皇帝}\n" +
+		"webhook_sources:\n  - name: hotline\n    secret_file: " + filepath.Join(dir, "secrets", "hotline") + "\n" +
+		"fallback:\n  kind: wecom\n  url_file: " + filepath.Join(dir, "secrets", "fallback") + "\n" +
+		"masking:\n  public_numbers: [值班室]\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	err := run(t.Context(), []string{"qunzhu", "config", "check", "--config", path}, func(string) string { return "" }, &stdout, &stderr)
+	if err == nil {
+		t.Fatal("config check accepted a bad configuration")
+	}
+	for _, want := range []string{"log_level", "groups[0].members[0].role", "webhook_sources[hotline].secret_file", "does not exist", "fallback.url_file", "masking.public_numbers"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("config check does not report %q:\n%v", want, err)
+		}
+	}
+}
+
+// A public number in the configuration stays readable in what is posted.
+func TestConfigPublicNumbers(t *testing.T) {
+	cfg, err := loadConfig("", []byte("masking:\n  public_numbers: [\"021-6234 5678\"]\n"), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cfg.masker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Mask("值班电话 021-62345678，市民 13912345678"), "值班电话 021-62345678，市民 139****5678"; got != want {
+		t.Errorf("Mask = %q, want %q", got, want)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -55,14 +54,15 @@ func set(ok bool) string {
 
 // loadDelivery applies the delivery settings' environment overrides and
 // reads their secret files. loadConfig calls it.
-func (c *Config) loadDelivery(getenv func(string) string) error {
+func (c *Config) loadDelivery(getenv func(string) string) []error {
+	var errs []error
 	for _, f := range []struct{ name, value, file string }{
 		{"fallback: url", c.Fallback.URL, c.Fallback.URLFile},
 		{"fallback: secret", c.Fallback.Secret, c.Fallback.SecretFile},
 		{"login_token", c.LoginToken, c.LoginTokenFile},
 	} {
 		if f.value != "" && f.file != "" {
-			return fmt.Errorf("%s and its _file are both set; use one", f.name)
+			errs = append(errs, fmt.Errorf("%s and its _file are both set; use one", f.name))
 		}
 	}
 	for env, dst := range map[string]*string{
@@ -87,7 +87,8 @@ func (c *Config) loadDelivery(getenv func(string) string) error {
 		if v := getenv(env); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
-				return fmt.Errorf("%s: %q is not a duration like 5m", env, v)
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration like 5m", env, v))
+				continue
 			}
 			dd := Duration(d)
 			*dst = &dd
@@ -104,13 +105,13 @@ func (c *Config) loadDelivery(getenv func(string) string) error {
 		if *f.file == "" || *f.value != "" {
 			continue // the value (or its environment variable) wins
 		}
-		b, err := os.ReadFile(*f.file)
+		v, err := readSecretFile(f.name+"_file", *f.file)
 		if err != nil {
-			return fmt.Errorf("%s_file: %w", f.name, err)
+			errs = append(errs, err)
 		}
-		*f.value = strings.TrimSpace(string(b))
+		*f.value = v
 	}
-	return nil
+	return errs
 }
 
 // validateDelivery checks the delivery settings; messages name the setting

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -53,30 +52,33 @@ type RouteConfig struct {
 
 // loadWebhookTokens reads each source's token from token_file or
 // QUNZHU_SOURCE_<NAME>_TOKEN, as secrets are read.
-func (c *Config) loadWebhookTokens(getenv func(string) string) error {
+func (c *Config) loadWebhookTokens(getenv func(string) string) []error {
+	var errs []error
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		if s.Key != "" {
 			if s.Token != "" {
-				return fmt.Errorf("webhook_sources[%s]: key and token are both set; key is the WeCom name for token, use one", s.Name)
+				errs = append(errs, fmt.Errorf("webhook_sources[%s]: key and token are both set; key is the WeCom name for token, use one", s.Name))
+				continue
 			}
 			s.Token = s.Key
 		}
 		if s.Token != "" && s.TokenFile != "" {
-			return fmt.Errorf("webhook_sources[%s]: token and token_file are both set; use one", s.Name)
+			errs = append(errs, fmt.Errorf("webhook_sources[%s]: token and token_file are both set; use one", s.Name))
+			continue
 		}
 		if v := getenv("QUNZHU_SOURCE_" + envName(s.Name) + "_TOKEN"); v != "" {
 			s.Token = v
 		}
 		if s.Token == "" && s.TokenFile != "" {
-			b, err := os.ReadFile(s.TokenFile)
+			v, err := readSecretFile(fmt.Sprintf("webhook_sources[%s].token_file", s.Name), s.TokenFile)
 			if err != nil {
-				return fmt.Errorf("webhook_sources[%s].token_file: %w", s.Name, err)
+				errs = append(errs, err)
 			}
-			s.Token = strings.TrimSpace(string(b))
+			s.Token = v
 		}
 	}
-	return nil
+	return errs
 }
 
 // webhookSource is the source as the webhook server takes it, with the

@@ -1,5 +1,6 @@
 // Command qunzhu runs the bot: `serve` with a real WeChat account, `demo` with the
-// built-in WeChat emulator, `version`, and `config check`.
+// built-in WeChat emulator, `version`, `config check`, and `healthcheck` (the
+// container's readiness probe).
 package main
 
 import (
@@ -31,6 +32,7 @@ const usage = `qunzhu (群主) — 政务微信工作群机器人 / a bot for go
                                                                           (--emu-url: 用已在运行的 cmd/wxemu / use a running cmd/wxemu)
   qunzhu serve  [--http ADDR] [--data DIR] [--config FILE]                真实微信账号 / a real WeChat account
   qunzhu config check [--config FILE]                                     检查配置 / validate the configuration
+  qunzhu healthcheck [--url URL]                                          探活（/readyz）/ readiness probe for Docker
   qunzhu version
 `
 
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("unknown config subcommand; did you mean `qunzhu config check`?")
 		}
 		return runConfigCheck(args[3:], getenv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[2:], getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "qunzhu", version)
 		return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -88,12 +89,13 @@ func productionConfig(name string, args []string, getenv func(string) string, st
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := loadConfig(f.config, nil, getenv)
-	if err != nil {
-		return nil, err
+	cfg, loadErr := loadConfig(f.config, nil, getenv)
+	if cfg == nil {
+		return nil, loadErr
 	}
 	applyFlags(cfg, f, ":8080", "./data")
-	if err := cfg.validate(); err != nil {
+	// Every problem at once: the secret files and the settings.
+	if err := errors.Join(loadErr, cfg.validate()); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	if _, err := cfg.limits(); err != nil {
