@@ -308,7 +308,6 @@ func (t *tx) RecordTaskSteps(taskID int64, taken []*qunzhu.TaskEvent, lastStep s
 	return nil
 }
 
-
 func (t *tx) selectTasks(q string, args ...any) ([]*qunzhu.Task, error) {
 	rows, err := t.query(q, args...)
 	return collect(rows, err, scanTask, "tasks")
