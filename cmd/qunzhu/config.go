@@ -11,6 +11,7 @@ import (
 
 	"github.com/qunzhu/qunzhu"
 	"github.com/qunzhu/qunzhu/commands"
+	"github.com/qunzhu/qunzhu/schedule"
 	"gopkg.in/yaml.v3"
 )
 
@@ -48,6 +49,9 @@ type Config struct {
 	Reports ReportsConfig `yaml:"reports"`
 	// Tasks tunes 督办 (features_task.go).
 	Tasks TasksConfig `yaml:"tasks"`
+	// Retention is how long sent and failed messages and hotline digests
+	// are kept (default 720h = 30 days, at least 48h); QUNZHU_RETENTION.
+	Retention Duration `yaml:"retention"`
 }
 
 // EmulatorConfig lists who is in each emulated WeChat group, registered or not.
@@ -158,6 +162,13 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 			*dst = v
 		}
 	}
+	if v := getenv("QUNZHU_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("QUNZHU_RETENTION: %q is not a duration like 720h", v)
+		}
+		cfg.Retention = Duration(d)
+	}
 	if v := getenv("QUNZHU_LIMITS_JITTER"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -216,6 +227,10 @@ func (c *Config) validate() error {
 	}
 	if c.BindCodeTTL < 0 {
 		bad("bind_code_ttl: must be positive")
+	}
+	if c.Retention != 0 && time.Duration(c.Retention) < schedule.MinRetention {
+		bad("retention: %s is too short: the daily cap counts today's messages; use at least %s",
+			time.Duration(c.Retention), schedule.MinRetention)
 	}
 	seen := map[string]bool{}
 	for i, g := range c.Groups {
