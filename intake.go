@@ -95,6 +95,9 @@ type IntakeTx interface {
 	RememberRequest(key string, resultID int64, expiresAt time.Time) error
 	// PruneReplays forgets up to limit keys that expired before t.
 	PruneReplays(t time.Time, limit int) (int, error)
+	// PruneDigests forgets up to limit hotline digests (with their ticket
+	// lists) that were due before t; their messages went long ago.
+	PruneDigests(t time.Time, limit int) (int, error)
 
 	// AddMemberContact records that a member is known elsewhere by value
 	// (kind: ContactMobile, …); adding it again changes nothing.

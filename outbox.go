@@ -111,4 +111,8 @@ type OutboxTx interface {
 	// and reports dup, even if the new message differs. GroupID, Kind and Text or
 	// Image are required.
 	Enqueue(m *OutMessage) (dup bool, err error)
+	// PruneOutbox deletes up to limit sent or failed messages last changed
+	// before before, oldest first: the retention job keeps the outbox as big
+	// as the traffic of the retention period, not of the service's life.
+	PruneOutbox(before time.Time, limit int) (int, error)
 }

@@ -200,6 +200,7 @@ type TaskFilter struct {
 	Unit      string    // keeps one unit's tasks; "" for any
 	OverdueAt time.Time // keeps tasks open past their deadline at this time; zero for any
 	Limit     int       // at most this many (100 when 0)
+	Offset    int       // skips this many first, for pages
 }
 
 // TaskUnitStats is one unit's line in /督办 统计, for the tasks assigned in a
@@ -292,6 +293,10 @@ type TaskTx interface {
 	// Tasks lists the tasks of a group that are not closed, overdue first,
 	// then by deadline.
 	Tasks(f TaskFilter) ([]*Task, error)
+	// TaskPage is Tasks with the total number of tasks the filter selects,
+	// for "共 1,234 件，第 1–20 件". Both are read through indexes in list
+	// order, so a page costs the same with 100 or 100,000 open tasks.
+	TaskPage(f TaskFilter) (page []*Task, total int, err error)
 	// TaskStats counts, per unit, the group's tasks assigned in [since, until)
 	// (zero since: from the beginning), with "open" and "overdue" as of now.
 	TaskStats(groupID int64, since, until, now time.Time) ([]TaskUnitStats, error)

@@ -60,26 +60,30 @@ func (rp *Reports) Register(r *Router) {
 		Handle:  rp.handleSubmit,
 	})
 	r.Register(Spec{
-		Name:    "作业",
-		Aliases: []string{"作业 状态"},
-		MinRole: qunzhu.RoleMember,
-		Summary: "本期作业谁交了（时间）、谁没交，以及上期的迟交",
-		Example: "/作业 状态",
-		Handle:  rp.handleStatus,
+		Name:     "作业",
+		Aliases:  []string{"作业 状态"},
+		MinRole:  qunzhu.RoleMember,
+		Summary:  "本期作业谁交了（时间）、谁没交，以及上期的迟交",
+		Example:  "/作业 状态",
+		Handle:   rp.handleStatus,
+		ReadOnly: true,
 	})
 	r.Register(Spec{
 		Name:    "作业 查看",
 		MinRole: qunzhu.RoleMember,
 		Summary: "查看某单位某期的作业内容；加“历史”看每一版",
 		Example: exampleView,
-		Handle:  rp.handleView,
+		// Not read-only: a hand-in with pictures is answered with its own
+		// messages, enqueued by the handler.
+		Handle: rp.handleView,
 	})
 	r.Register(Spec{
-		Name:    "作业 统计",
-		MinRole: qunzhu.RoleMember,
-		Summary: "最近几期各单位按时、迟交、未交的次数，差的排前面",
-		Example: exampleStats,
-		Handle:  rp.handleStats,
+		Name:     "作业 统计",
+		MinRole:  qunzhu.RoleMember,
+		Summary:  "最近几期各单位按时、迟交、未交的次数，差的排前面",
+		Example:  exampleStats,
+		Handle:   rp.handleStats,
+		ReadOnly: true,
 	})
 	r.Register(Spec{
 		Name:    "作业 名单",

@@ -32,6 +32,21 @@ type Spec struct {
 	Summary string      // Chinese one-liner for /帮助
 	Example string      // e.g. "/成员 添加 张三 单位=市城管委"
 	Handle  HandlerFunc
+	// ReadOnly marks a command that only reads (lists, details, statistics,
+	// help): it runs in a read transaction on the read pool, and only its
+	// reply is written, in a transaction of its own, so a slow list over
+	// 100,000 tasks never holds the writer that webhooks and other commands
+	// wait for. A write from a read-only handler fails (the read pool is
+	// query_only), so a wrong mark shows at once in tests.
+	ReadOnly bool
+	// ReadOnlyWhen marks some forms of a command read-only ("/督办 23" shows,
+	// "/督办 市城管委 …" assigns); nil means ReadOnly decides alone.
+	ReadOnlyWhen func(Command) bool
+}
+
+// readOnly reports whether cmd, resolved to s, only reads.
+func (s *Spec) readOnly(cmd Command) bool {
+	return s.ReadOnly || (s.ReadOnlyWhen != nil && s.ReadOnlyWhen(cmd))
 }
 
 // Request is what a handler sees: the transaction its changes and its reply
@@ -180,18 +195,23 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 		return r.replyError(ctx, in, err, log)
 	}
 
-	err := r.store.Update(ctx, func(tx qunzhu.Tx) error {
-		req := &Request{Ctx: ctx, Tx: tx, In: in, Cmd: cmd, Now: tx.Now(), Router: r}
-		reply, err := run(spec, req)
-		if err != nil || reply == "" {
+	var err error
+	if spec.readOnly(cmd) {
+		err = r.handleRead(ctx, in, spec, cmd)
+	} else {
+		err = r.store.Update(ctx, func(tx qunzhu.Tx) error {
+			req := &Request{Ctx: ctx, Tx: tx, In: in, Cmd: cmd, Now: tx.Now(), Router: r}
+			reply, err := run(spec, req)
+			if err != nil || reply == "" {
+				return err
+			}
+			dup, err := tx.Enqueue(replyMessage(in, reply, req.Now))
+			if err == nil && dup {
+				return errDuplicate
+			}
 			return err
-		}
-		dup, err := tx.Enqueue(replyMessage(in, reply, req.Now))
-		if err == nil && dup {
-			return errDuplicate
-		}
-		return err
-	})
+		})
+	}
 	switch {
 	case err == nil:
 		log.Debug("command handled")
@@ -201,6 +221,23 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 		return nil
 	}
 	return r.replyError(ctx, in, err, log)
+}
+
+// handleRead runs a read-only command in View and writes only its reply.
+func (r *Router) handleRead(ctx context.Context, in *qunzhu.Inbound, spec *Spec, cmd Command) error {
+	var reply string
+	if err := r.store.View(ctx, func(tx qunzhu.Tx) error {
+		req := &Request{Ctx: ctx, Tx: tx, In: in, Cmd: cmd, Now: tx.Now(), Router: r}
+		var err error
+		reply, err = run(spec, req)
+		return err
+	}); err != nil || reply == "" {
+		return err
+	}
+	return r.store.Update(ctx, func(tx qunzhu.Tx) error {
+		_, err := tx.Enqueue(replyMessage(in, reply, tx.Now()))
+		return err // a duplicate was answered already: nothing else to undo
+	})
 }
 
 // botNames are the names a leading "@name" of in may call the bot by: the

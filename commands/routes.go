@@ -7,17 +7,19 @@ import "github.com/qunzhu/qunzhu"
 // Router.Register from the wiring, the same way.
 func registerBuiltins(r *Router) {
 	r.Register(Spec{
-		Name:    "帮助",
-		Aliases: []string{"help", "?", "菜单"},
-		Summary: "查看你可以使用的命令；带上命令名查看详细用法",
-		Example: "/帮助 成员 添加",
-		Handle:  handleHelp,
+		Name:     "帮助",
+		Aliases:  []string{"help", "?", "菜单"},
+		Summary:  "查看你可以使用的命令；带上命令名查看详细用法",
+		Example:  "/帮助 成员 添加",
+		Handle:   handleHelp,
+		ReadOnly: true,
 	})
 	r.Register(Spec{
-		Name:    "ping",
-		Summary: "检查机器人是否在线，在线会回复 pong",
-		Example: "/ping",
-		Handle:  handlePing,
+		Name:     "ping",
+		Summary:  "检查机器人是否在线，在线会回复 pong",
+		Example:  "/ping",
+		Handle:   handlePing,
+		ReadOnly: true,
 	})
 	r.Register(Spec{
 		Name:    "认证",
@@ -27,12 +29,13 @@ func registerBuiltins(r *Router) {
 		Handle:  handleBind,
 	})
 	r.Register(Spec{
-		Name:    "成员",
-		Aliases: []string{"成员 列表"},
-		MinRole: qunzhu.RoleMember,
-		Summary: "按单位列出本群登记的成员、角色和是否已认证",
-		Example: "/成员 列表",
-		Handle:  handleMemberList,
+		Name:     "成员",
+		Aliases:  []string{"成员 列表"},
+		MinRole:  qunzhu.RoleMember,
+		Summary:  "按单位列出本群登记的成员、角色和是否已认证",
+		Example:  "/成员 列表",
+		Handle:   handleMemberList,
+		ReadOnly: true,
 	})
 	r.Register(Spec{
 		Name:    "成员 添加",

@@ -71,13 +71,13 @@ func NewTasks(cfg TaskConfig) *Tasks {
 // AssignRole in the handler.
 func (ts *Tasks) Specs() []Spec {
 	return []Spec{
-		{Name: "督办", Aliases: []string{"task"}, MinRole: qunzhu.RoleMember, Handle: ts.handleTask,
+		{Name: "督办", Aliases: []string{"task"}, MinRole: qunzhu.RoleMember, Handle: ts.handleTask, ReadOnlyWhen: isTaskDetail,
 			Summary: fmt.Sprintf("%s派发督办：对象写 @成员 或单位名，期限可不写（默认%s）；/督办 编号 查看详情和历史",
 				whoMay(ts.cfg.AssignRole, "或"), chineseDuration(ts.cfg.DefaultDeadline)),
 			Example: exampleTask},
-		{Name: "督办 列表", Aliases: []string{"task list"}, MinRole: qunzhu.RoleMember, Handle: ts.handleList,
+		{Name: "督办 列表", Aliases: []string{"task list"}, MinRole: qunzhu.RoleMember, Handle: ts.handleList, ReadOnly: true,
 			Summary: "本群未销号的督办，逾期的在前；可以只看 我的、逾期 或某个单位", Example: exampleTaskList},
-		{Name: "督办 统计", Aliases: []string{"task stats"}, MinRole: qunzhu.RoleMember, Handle: ts.handleStats,
+		{Name: "督办 统计", Aliases: []string{"task stats"}, MinRole: qunzhu.RoleMember, Handle: ts.handleStats, ReadOnly: true,
 			Summary: "按单位统计交办、按期办结、超期办结、未办结、逾期和平均办结天数，问题多的在前（本周、本月或全部）",
 			Example: exampleTaskStats},
 		{Name: "进展", Aliases: []string{"progress"}, MinRole: qunzhu.RoleMember, Handle: ts.handleProgress,
@@ -93,6 +93,15 @@ func (ts *Tasks) Specs() []Spec {
 
 // Attach is the picture handler to register for AttachTask.
 func (ts *Tasks) Attach() (kind string, fn AttachFunc) { return AttachTask, ts.attachEvidence }
+
+// isTaskDetail is "/督办 23", which only reads.
+func isTaskDetail(cmd Command) bool {
+	if len(cmd.Args) != 1 {
+		return false
+	}
+	_, ok := taskNumber(cmd.Args[0])
+	return ok
+}
 
 // handleTask is /督办: "/督办 23" shows a task, anything else assigns one.
 func (ts *Tasks) handleTask(req *Request) (string, error) {

@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -314,5 +315,54 @@ func TestTaskStatsCloseWithinTheHour(t *testing.T) {
 		"\n合计：交办1，按期办结1，超期办结0，未办结0，平均办结不到0.1天"
 	if got != want {
 		t.Errorf("stats:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestTaskListPages: a long list says how many there are and pages; the hints
+// lead somewhere new, and a page past the end says how many pages there are.
+func TestTaskListPages(t *testing.T) {
+	e := newTaskEnv(t, commands.TaskConfig{})
+	for i := range 45 {
+		unit := "市城管委"
+		if i%3 == 0 {
+			unit = "区委办"
+		}
+		e.say(e.owner, fmt.Sprintf("/督办 %s 第%d项整改 限期%d天", unit, i+1, i%9+1))
+	}
+	first := e.say(e.li, "/督办 列表")
+	for _, want := range []string{"本群未销号的督办（逾期的在前），共 45 件，第 1–20 件：", "下一页：/督办 列表 第2页", "按单位看：/督办 列表 "} {
+		if !strings.Contains(first, want) {
+			t.Errorf("page 1 lacks %q:\n%s", want, first)
+		}
+	}
+	if n := strings.Count(first, "\n#"); n != 20 {
+		t.Errorf("page 1 has %d tasks, want 20", n)
+	}
+	third := e.say(e.li, "/督办 列表 第3页")
+	if !strings.Contains(third, "共 45 件，第 41–45 件：") || strings.Contains(third, "下一页") || strings.Count(third, "\n#") != 5 {
+		t.Errorf("page 3:\n%s", third)
+	}
+	unit := e.say(e.li, "/督办 列表 市城管委 第2页")
+	if !strings.Contains(unit, "市城管委未销号的督办（逾期的在前），共 30 件，第 21–30 件：") || strings.Contains(unit, "/督办 列表 市城管委 第2页") {
+		t.Errorf("unit page 2 (must not point at itself):\n%s", unit)
+	}
+	if got, want := e.say(e.li, "/督办 列表 第9页"), "本群未销号的督办共45件，只有3页。例：/督办 列表 第3页"; got != want {
+		t.Errorf("past the end:\n got %q\nwant %q", got, want)
+	}
+	// Pages join into the whole list: every task once.
+	seen := map[string]bool{}
+	for p := 1; p <= 3; p++ {
+		for _, line := range strings.Split(e.say(e.li, fmt.Sprintf("/督办 列表 第%d页", p)), "\n") {
+			if strings.HasPrefix(line, "#") {
+				num := strings.Fields(line)[0]
+				if seen[num] {
+					t.Errorf("%s listed twice", num)
+				}
+				seen[num] = true
+			}
+		}
+	}
+	if len(seen) != 45 {
+		t.Errorf("pages listed %d tasks, want 45", len(seen))
 	}
 }

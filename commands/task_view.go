@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -9,10 +10,7 @@ import (
 )
 
 // Limits that keep a reply readable in a chat window.
-const (
-	maxTaskListLines    = 30
-	maxTaskHistoryLines = 20
-)
+const maxTaskHistoryLines = 20
 
 // detail is "/督办 23": the task, where it stands, and its whole history.
 func (ts *Tasks) detail(req *Request, id int64) (string, error) {
@@ -74,16 +72,26 @@ func taskState(task *qunzhu.Task, now time.Time) string {
 	return task.Status.Chinese()
 }
 
-// handleList is /督办 列表 [我的|逾期|<单位>]: what is still open, overdue first.
+// handleList is /督办 列表 [我的|逾期|<单位>] [第N页]: what is still open,
+// overdue first, a page at a time with the total, so a group with thousands
+// of open tasks gets a readable answer as fast as one with three.
 func (ts *Tasks) handleList(req *Request) (string, error) {
-	f := qunzhu.TaskFilter{GroupID: req.In.GroupID, Limit: maxTaskListLines + 1}
-	title := "本群未销号的督办"
-	if len(req.Cmd.Args) > 1 {
-		return "", qunzhu.Errorf(qunzhu.EINVALID, "只能按一个条件列出。例：%s", exampleTaskList)
-	}
-	if len(req.Cmd.Args) == 1 {
-		switch w := req.Cmd.Args[0]; w {
+	f := qunzhu.TaskFilter{GroupID: req.In.GroupID, Limit: taskPageSize}
+	title, filter, page := "本群未销号的督办", "", 1
+	for _, w := range req.Cmd.Args {
+		if n, ok := pageNumber(w); ok {
+			page = n
+			continue
+		}
+		if filter != "" {
+			return "", qunzhu.Errorf(qunzhu.EINVALID, "只能按一个条件列出。例：%s", exampleTaskList)
+		}
+		filter = w
+		switch w {
 		case "我的", "mine":
+			if req.Member() == nil {
+				return "", qunzhu.Errorf(qunzhu.EFORBIDDEN, "认证后才能看与你有关的督办。先看全部：/督办 列表")
+			}
 			f.Involving, title = req.Member().ID, "与你有关的未销号督办"
 		case "逾期", "超期", "overdue":
 			f.OverdueAt, title = req.Now, "本群已逾期的督办"
@@ -98,26 +106,71 @@ func (ts *Tasks) handleList(req *Request) (string, error) {
 			f.Unit, title = w, w+"未销号的督办"
 		}
 	}
-	tasks, err := req.Tx.Tasks(f)
+	f.Offset = (page - 1) * taskPageSize
+	tasks, total, err := req.Tx.TaskPage(f)
 	if err != nil {
 		return "", err
 	}
-	if len(tasks) == 0 {
+	if total == 0 {
 		return title + "：没有。", nil
+	}
+	cmd := strings.TrimSpace("/督办 列表 " + filter)
+	if len(tasks) == 0 {
+		last := (total + taskPageSize - 1) / taskPageSize
+		return "", qunzhu.Errorf(qunzhu.EINVALID, "%s共%s件，只有%d页。例：%s 第%d页", title, thousands(total), last, cmd, last)
 	}
 	now := req.Local()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s（逾期的在前）：", title)
-	for i, task := range tasks {
-		if i == maxTaskListLines {
-			fmt.Fprintf(&b, "\n只显示前%d项，可以按单位查看，例：/督办 列表 %s", maxTaskListLines, task.Unit)
-			break
-		}
+	fmt.Fprintf(&b, "%s（逾期的在前）", title)
+	if total > len(tasks) || page > 1 {
+		fmt.Fprintf(&b, "，共 %s 件，第 %d–%d 件", thousands(total), f.Offset+1, f.Offset+len(tasks))
+	}
+	b.WriteString("：")
+	for _, task := range tasks {
 		fmt.Fprintf(&b, "\n%s %s｜%s｜%s %s", task.Number(), task.Title, task.Unit,
 			qunzhu.FormatWhen(task.Deadline, now), taskState(task, now))
 	}
+	if f.Offset+len(tasks) < total {
+		fmt.Fprintf(&b, "\n下一页：%s 第%d页", cmd, page+1)
+	}
+	switch {
+	case filter == "" && total > len(tasks):
+		fmt.Fprintf(&b, "\n按单位看：/督办 列表 %s；只看逾期：/督办 列表 逾期", tasks[0].Unit)
+	case f.Unit != "" && total > len(tasks):
+		fmt.Fprintf(&b, "\n各单位对比：/督办 统计")
+	}
 	b.WriteString("\n查看详情：/督办 编号")
 	return b.String(), nil
+}
+
+// taskPageSize keeps a list page readable on a phone.
+const taskPageSize = 20
+
+// pageNumber reads "第2页" (also "2页", "p2").
+func pageNumber(w string) (int, bool) {
+	w = strings.TrimPrefix(strings.ToLower(w), "第")
+	switch {
+	case strings.HasSuffix(w, "页"):
+		w = strings.TrimSuffix(w, "页")
+	case strings.HasPrefix(w, "p"):
+		w = strings.TrimPrefix(w, "p")
+	default:
+		return 0, false
+	}
+	n, err := strconv.Atoi(w)
+	if err != nil || n < 1 || n > 100000 {
+		return 0, false
+	}
+	return n, true
+}
+
+// thousands writes n with thousands separators: 1,234.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // handleStats is /督办 统计 [本周|本月|全部]: the per-unit ranking the group

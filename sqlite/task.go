@@ -308,44 +308,6 @@ func (t *tx) RecordTaskSteps(taskID int64, taken []*qunzhu.TaskEvent, lastStep s
 	return nil
 }
 
-// Tasks lists a group's tasks that are not closed, overdue ones first.
-func (t *tx) Tasks(f qunzhu.TaskFilter) ([]*qunzhu.Task, error) {
-	q := `SELECT ` + taskColumns + ` FROM tasks WHERE group_id = ? AND status <> 'closed'`
-	args := []any{f.GroupID}
-	if f.Unit != "" {
-		q += ` AND unit = ?`
-		args = append(args, f.Unit)
-	}
-	if !f.OverdueAt.IsZero() {
-		q += ` AND status = 'open' AND deadline < ?`
-		args = append(args, ms(f.OverdueAt))
-	}
-	if f.Involving != 0 {
-		m, err := t.MemberByID(f.Involving)
-		if err != nil {
-			return nil, err
-		}
-		q += ` AND (assigner_id = ? OR unit = ? OR id IN (SELECT task_id FROM task_assignees WHERE member_id = ?))`
-		args = append(args, m.ID, m.Unit, m.ID)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	q += ` ORDER BY (status = 'open' AND deadline < ?) DESC, deadline, id LIMIT ?`
-	args = append(args, ms(t.now), limit)
-	list, err := t.selectTasks(q, args...)
-	if err != nil {
-		return nil, err
-	}
-	for _, task := range list {
-		if err := t.loadAssignees(task); err != nil {
-			return nil, err
-		}
-	}
-	return list, nil
-}
-
 func (t *tx) selectTasks(q string, args ...any) ([]*qunzhu.Task, error) {
 	rows, err := t.query(q, args...)
 	return collect(rows, err, scanTask, "tasks")

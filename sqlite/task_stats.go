@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"database/sql"
 	"fmt"
 	"math"
 	"time"
@@ -9,50 +8,182 @@ import (
 	"github.com/qunzhu/qunzhu"
 )
 
-// taskStatsQuery counts a group's tasks assigned in a period, per unit, in
-// one pass over the covering index tasks_created (no table reads).
-const taskStatsQuery = `SELECT unit,
-	count(*),
-	coalesce(sum(status = 'closed' AND finished_at <= deadline), 0),
-	coalesce(sum(status = 'closed' AND finished_at > deadline), 0),
-	coalesce(sum(status <> 'closed'), 0),
-	coalesce(sum(status = 'open' AND deadline < ?), 0),
-	avg(CASE WHEN status = 'closed' THEN finished_at - created_at END)
-	FROM tasks WHERE group_id = ? AND created_at >= ? AND created_at < ?
-	GROUP BY unit`
+// dayMs is one day; bucketOffset puts task_counts' day boundaries at
+// Beijing midnight (UTC+8, no daylight saving time).
+const (
+	dayMs        = int64(24 * time.Hour / time.Millisecond)
+	bucketOffset = int64(8 * time.Hour / time.Millisecond)
+)
 
 // TaskStats counts, per unit, the tasks assigned in [since, until), ranked
-// worst first (qunzhu.RankTaskStats).
+// worst first (qunzhu.RankTaskStats). Whole days come from task_counts (a row
+// per unit and day, kept by triggers); the partial days at either end, if the
+// period does not start or end at Beijing midnight, from the covering index
+// tasks_created; overdue-now counts from the covering range of tasks_list.
+// The cost follows units × days and the overdue tasks, not closed history.
 func (t *tx) TaskStats(groupID int64, since, until, now time.Time) ([]qunzhu.TaskUnitStats, error) {
-	from := int64(math.MinInt64)
+	from, to := int64(math.MinInt64), ms(until)
 	if !since.IsZero() {
 		from = ms(since)
 	}
-	rows, err := t.query(taskStatsQuery, ms(now), groupID, from, ms(until))
-	if err != nil {
-		return nil, fmt.Errorf("select task stats: %w", err)
+	acc := map[string]*unitAcc{}
+	firstDay := int64(math.MinInt64)
+	edgeFrom := from
+	if from != math.MinInt64 {
+		firstDay = ceilDiv(from+bucketOffset, dayMs)
+		edgeFrom = firstDay*dayMs - bucketOffset
 	}
-	defer rows.Close()
-	var list []qunzhu.TaskUnitStats
-	for rows.Next() {
-		var (
-			s   qunzhu.TaskUnitStats
-			avg sql.NullFloat64
-		)
-		if err := rows.Scan(&s.Unit, &s.Assigned, &s.ClosedOnTime, &s.ClosedLate, &s.Open, &s.Overdue, &avg); err != nil {
-			return nil, fmt.Errorf("scan task stats: %w", err)
+	endDay := floorDiv(to+bucketOffset, dayMs)
+	edgeTo := endDay*dayMs - bucketOffset
+	if firstDay >= endDay {
+		if err := t.addExactStats(acc, groupID, from, to); err != nil {
+			return nil, err
 		}
-		if avg.Valid {
-			s.AvgDaysToClose = avg.Float64 / float64(24*time.Hour/time.Millisecond)
+	} else {
+		if err := t.addCountedStats(acc, groupID, firstDay, endDay); err != nil {
+			return nil, err
 		}
-		list = append(list, s)
+		if from < edgeFrom {
+			if err := t.addExactStats(acc, groupID, from, edgeFrom); err != nil {
+				return nil, err
+			}
+		}
+		if edgeTo < to {
+			if err := t.addExactStats(acc, groupID, edgeTo, to); err != nil {
+				return nil, err
+			}
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("select task stats: %w", err)
+	if err := t.addOverdue(acc, groupID, from, to, ms(now)); err != nil {
+		return nil, err
+	}
+	list := make([]qunzhu.TaskUnitStats, 0, len(acc))
+	for _, a := range acc {
+		if a.Assigned == 0 {
+			continue
+		}
+		if n := a.ClosedOnTime + a.ClosedLate; n > 0 {
+			a.AvgDaysToClose = float64(a.closedMs) / float64(n) / float64(dayMs)
+		}
+		list = append(list, a.TaskUnitStats)
 	}
 	qunzhu.RankTaskStats(list)
 	return list, nil
 }
+
+// unitAcc adds up one unit's stats from several sources.
+type unitAcc struct {
+	qunzhu.TaskUnitStats
+	closedMs int64
+}
+
+func accOf(acc map[string]*unitAcc, unit string) *unitAcc {
+	a, ok := acc[unit]
+	if !ok {
+		a = &unitAcc{TaskUnitStats: qunzhu.TaskUnitStats{Unit: unit}}
+		acc[unit] = a
+	}
+	return a
+}
+
+// addCountedStats adds task_counts' whole days [firstDay, endDay).
+func (t *tx) addCountedStats(acc map[string]*unitAcc, groupID, firstDay, endDay int64) error {
+	rows, err := t.query(`SELECT unit, sum(assigned), sum(closed_on_time), sum(closed_late),
+		sum(unclosed), sum(closed_ms) FROM task_counts
+		WHERE group_id = ? AND day >= ? AND day < ? GROUP BY unit`, groupID, firstDay, endDay)
+	if err != nil {
+		return fmt.Errorf("select task counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			unit                             string
+			assigned, onTime, late, open, cm int64
+		)
+		if err := rows.Scan(&unit, &assigned, &onTime, &late, &open, &cm); err != nil {
+			return fmt.Errorf("scan task counts: %w", err)
+		}
+		a := accOf(acc, unit)
+		a.Assigned += int(assigned)
+		a.ClosedOnTime += int(onTime)
+		a.ClosedLate += int(late)
+		a.Open += int(open)
+		a.closedMs += cm
+	}
+	return rows.Err()
+}
+
+// exactStatsQuery counts tasks created in a (short) range from the covering
+// index tasks_created, for the partial days at a period's ends.
+const exactStatsQuery = `SELECT unit, count(*),
+	coalesce(sum(status = 'closed' AND finished_at <= deadline), 0),
+	coalesce(sum(status = 'closed' AND finished_at > deadline), 0),
+	coalesce(sum(status <> 'closed'), 0),
+	coalesce(sum(CASE WHEN status = 'closed' THEN finished_at - created_at ELSE 0 END), 0)
+	FROM tasks WHERE group_id = ? AND created_at >= ? AND created_at < ?
+	GROUP BY unit`
+
+func (t *tx) addExactStats(acc map[string]*unitAcc, groupID, from, to int64) error {
+	rows, err := t.query(exactStatsQuery, groupID, from, to)
+	if err != nil {
+		return fmt.Errorf("select task stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			unit                             string
+			assigned, onTime, late, open, cm int64
+		)
+		if err := rows.Scan(&unit, &assigned, &onTime, &late, &open, &cm); err != nil {
+			return fmt.Errorf("scan task stats: %w", err)
+		}
+		a := accOf(acc, unit)
+		a.Assigned += int(assigned)
+		a.ClosedOnTime += int(onTime)
+		a.ClosedLate += int(late)
+		a.Open += int(open)
+		a.closedMs += cm
+	}
+	return rows.Err()
+}
+
+// overdueStatsQuery counts open tasks past their deadline per unit over the
+// covering range (group, 'open', deadline < now) of tasks_list. The unary
+// plus keeps SQLite from choosing tasks_created for the creation range, which
+// for a whole history would read every task.
+const overdueStatsQuery = `SELECT unit, count(*) FROM tasks
+	WHERE group_id = ? AND status <> 'closed' AND status = 'open' AND deadline < ?
+	AND +created_at >= ? AND +created_at < ?
+	GROUP BY unit`
+
+func (t *tx) addOverdue(acc map[string]*unitAcc, groupID, from, to, now int64) error {
+	rows, err := t.query(overdueStatsQuery, groupID, now, from, to)
+	if err != nil {
+		return fmt.Errorf("select overdue tasks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			unit string
+			n    int
+		)
+		if err := rows.Scan(&unit, &n); err != nil {
+			return fmt.Errorf("scan overdue tasks: %w", err)
+		}
+		accOf(acc, unit).Overdue += n
+	}
+	return rows.Err()
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
 
 // taskWeekQuery adds up, per unit, the tasks created and closed in a period
 // and those open past their deadline now, each through its own index.

@@ -416,11 +416,14 @@ func TestTaskQueryPlans(t *testing.T) {
 		wantIndex   string
 	}{
 		{"sweep", dueTasksQuery, []any{0, 100}, "USING INDEX tasks_next_action (next_action_at>? AND next_action_at<?)"},
-		{"stats", taskStatsQuery, []any{0, 1, 0, 1}, "USING COVERING INDEX tasks_created (group_id=? AND created_at>? AND created_at<?)"},
+		{"stats: partial days", exactStatsQuery, []any{1, 0, 1}, "USING COVERING INDEX tasks_created (group_id=? AND created_at>? AND created_at<?)"},
+		{"stats: overdue", overdueStatsQuery, []any{1, 0, 0, 1}, "USING COVERING INDEX tasks_list (group_id=? AND status=? AND deadline<?)"},
+		{"list: overdue", listQuery("group_id = ?", partOverdue), []any{1, 0, 10}, "USING INDEX tasks_list (group_id=? AND status=? AND deadline<?)"},
+		{"list: not due", listQuery("group_id = ?", partNotDue), []any{1, 0, 10}, "USING INDEX tasks_list (group_id=? AND status=? AND deadline>?)"},
+		{"list: unit", listQuery("group_id = ? AND unit = ?", partOverdue), []any{1, "市城管委", 0, 10}, "USING INDEX tasks_unit_list (group_id=? AND unit=? AND status=? AND deadline<?)"},
+		{"list: count overdue", `SELECT count(*) FROM tasks WHERE group_id = ?` + partOverdue, []any{1, 0}, "USING COVERING INDEX tasks_list (group_id=? AND status=? AND deadline<?)"},
 		{"week: closed", taskWeekQuery, []any{1, 0, 1, 1, 0, 1, 1, 0}, "USING COVERING INDEX tasks_closed (group_id=? AND closed_at>? AND closed_at<?)"},
-		{"week: overdue", taskWeekQuery, []any{1, 0, 1, 1, 0, 1, 1, 0}, "USING INDEX tasks_unclosed (group_id=? AND deadline<?)"},
-		{"list", `SELECT ` + taskColumns + ` FROM tasks WHERE group_id = ? AND status <> 'closed'
-			ORDER BY (status = 'open' AND deadline < ?) DESC, deadline, id LIMIT ?`, []any{1, 0, 10}, "USING INDEX tasks_unclosed (group_id=?)"},
+		{"week: overdue", taskWeekQuery, []any{1, 0, 1, 1, 0, 1, 1, 0}, "USING COVERING INDEX tasks_list (group_id=? AND status=? AND deadline<?)"},
 		{"by ticket", `SELECT ` + taskColumns + ` FROM tasks
 			WHERE source = ? AND external_id = ? AND external_id <> ''`, []any{"12345", "x"}, "USING INDEX tasks_external"},
 	}
@@ -433,6 +436,9 @@ func TestTaskQueryPlans(t *testing.T) {
 			}
 			if strings.Contains(plan, "SCAN tasks") {
 				t.Errorf("plan scans the tasks table:\n%s", plan)
+			}
+			if strings.HasPrefix(tt.name, "list") && strings.Contains(plan, "TEMP B-TREE") {
+				t.Errorf("a list sorts instead of reading the index in order:\n%s", plan)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qunzhu/qunzhu"
 	"github.com/qunzhu/qunzhu/commands"
+	"github.com/qunzhu/qunzhu/schedule"
 	"gopkg.in/yaml.v3"
 )
 
@@ -54,6 +55,9 @@ type Config struct {
 	Tasks TasksConfig `yaml:"tasks"`
 	// Masking tunes how citizens' numbers are hidden in what is posted.
 	Masking MaskingConfig `yaml:"masking"`
+	// Retention is how long sent and failed messages and hotline digests
+	// are kept (default 720h = 30 days, at least 48h); QUNZHU_RETENTION.
+	Retention Duration `yaml:"retention"`
 }
 
 // MaskingConfig lists the numbers that must stay readable in groups although
@@ -182,6 +186,13 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 			*dst = v
 		}
 	}
+	if v := getenv("QUNZHU_RETENTION"); v != "" {
+		if d, err := time.ParseDuration(v); err != nil {
+			errs = append(errs, fmt.Errorf("QUNZHU_RETENTION: %q is not a duration like 720h", v))
+		} else {
+			cfg.Retention = Duration(d)
+		}
+	}
 	if v := getenv("QUNZHU_LIMITS_JITTER"); v != "" {
 		if d, err := time.ParseDuration(v); err != nil {
 			errs = append(errs, fmt.Errorf("QUNZHU_LIMITS_JITTER: %q is not a duration like 500ms", v))
@@ -242,6 +253,10 @@ func (c *Config) validate() error {
 	}
 	if c.BindCodeTTL < 0 {
 		bad("bind_code_ttl: must be positive")
+	}
+	if c.Retention != 0 && time.Duration(c.Retention) < schedule.MinRetention {
+		bad("retention: %s is too short: the daily cap counts today's messages; use at least %s",
+			time.Duration(c.Retention), schedule.MinRetention)
 	}
 	seen := map[string]bool{}
 	for i, g := range c.Groups {

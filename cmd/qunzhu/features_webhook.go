@@ -171,6 +171,7 @@ func (c *Config) validateWebhooks() []error {
 // the robots' mentions (by mobile or user id) reach them.
 func wireWebhooks(a *app) error {
 	a.runner.Add(schedule.NewReplayPrune(a.store))
+	a.runner.Add(schedule.NewRetention(a.store, time.Duration(a.cfg.Retention)))
 	return a.store.Update(context.Background(), func(tx qunzhu.Tx) error {
 		for _, gc := range a.cfg.Groups {
 			g, err := tx.GroupByName(gc.Name)
