@@ -172,14 +172,38 @@ func (t *tx) countTasks(f qunzhu.TaskFilter) (int, error) {
 	}
 	where, args := t.listWhere(f)
 	if !f.OverdueAt.IsZero() {
-		err := t.queryRow(`SELECT count(*) FROM tasks WHERE `+where+partOverdue,
-			append(args, ms(f.OverdueAt))...).Scan(&n)
-		return n, wrapCount(err)
+		return t.countOverdue(f.GroupID, f.Unit, f.OverdueAt)
 	}
 	where = strings.ReplaceAll(where, "group_id", "c.group_id")
 	where = strings.ReplaceAll(where, "unit", "c.unit")
 	err := t.queryRow(`SELECT coalesce(sum(c.unclosed), 0) FROM task_counts c WHERE `+where, args...).Scan(&n)
 	return n, wrapCount(err)
+}
+
+// countOverdue counts open tasks of a group (of one unit, if unit is set)
+// whose deadline is before at: whole past days from task_open_days, the day
+// of at through a short range of tasks_list.
+func (t *tx) countOverdue(groupID int64, unit string, at time.Time) (int, error) {
+	today := floorDiv(ms(at)+bucketOffset, dayMs)
+	dayStart := today*dayMs - bucketOffset
+	past, pastArgs := `SELECT coalesce(sum(n), 0) FROM task_open_days WHERE group_id = ? AND day < ?`, []any{groupID, today}
+	recent, recentArgs := `SELECT count(*) FROM tasks WHERE group_id = ?`, []any{groupID}
+	if unit != "" {
+		past += ` AND unit = ?`
+		pastArgs = append(pastArgs, unit)
+		recent += ` AND unit = ?`
+		recentArgs = append(recentArgs, unit)
+	}
+	recent += partOverdue + ` AND deadline >= ?`
+	recentArgs = append(recentArgs, ms(at), dayStart)
+	var a, b int
+	if err := t.queryRow(past, pastArgs...).Scan(&a); err != nil {
+		return 0, wrapCount(err)
+	}
+	if err := t.queryRow(recent, recentArgs...).Scan(&b); err != nil {
+		return 0, wrapCount(err)
+	}
+	return a + b, nil
 }
 
 func wrapCount(err error) error {

@@ -54,7 +54,7 @@ func (t *tx) TaskStats(groupID int64, since, until, now time.Time) ([]qunzhu.Tas
 			}
 		}
 	}
-	if err := t.addOverdue(acc, groupID, from, to, ms(now)); err != nil {
+	if err := t.addOverdue(acc, groupID, from, to, now); err != nil {
 		return nil, err
 	}
 	list := make([]qunzhu.TaskUnitStats, 0, len(acc))
@@ -156,8 +156,28 @@ const overdueStatsQuery = `SELECT unit, count(*) FROM tasks
 	AND +created_at >= ? AND +created_at < ?
 	GROUP BY unit`
 
-func (t *tx) addOverdue(acc map[string]*unitAcc, groupID, from, to, now int64) error {
-	rows, err := t.query(overdueStatsQuery, groupID, now, from, to)
+// addOverdue adds the tasks created in [from, to) that are overdue at now.
+// For the whole history it sums task_open_days per unit (past days) and
+// reads today's deadlines from the index; for a period it counts the
+// period's tasks from the covering range.
+func (t *tx) addOverdue(acc map[string]*unitAcc, groupID, from, to int64, now time.Time) error {
+	if from == math.MinInt64 && to > ms(now) {
+		units, err := t.openUnits(groupID)
+		if err != nil {
+			return err
+		}
+		for _, unit := range units {
+			n, err := t.countOverdue(groupID, unit, now)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				accOf(acc, unit).Overdue += n
+			}
+		}
+		return nil
+	}
+	rows, err := t.query(overdueStatsQuery, groupID, ms(now), from, to)
 	if err != nil {
 		return fmt.Errorf("select overdue tasks: %w", err)
 	}
@@ -173,6 +193,24 @@ func (t *tx) addOverdue(acc map[string]*unitAcc, groupID, from, to, now int64) e
 		accOf(acc, unit).Overdue += n
 	}
 	return rows.Err()
+}
+
+// openUnits lists the units of a group that have open tasks.
+func (t *tx) openUnits(groupID int64) ([]string, error) {
+	rows, err := t.query(`SELECT DISTINCT unit FROM task_open_days WHERE group_id = ? AND n > 0`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("select open units: %w", err)
+	}
+	defer rows.Close()
+	var units []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("scan open unit: %w", err)
+		}
+		units = append(units, u)
+	}
+	return units, rows.Err()
 }
 
 func floorDiv(a, b int64) int64 {

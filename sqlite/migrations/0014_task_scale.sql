@@ -91,3 +91,42 @@ END;
 -- Retention: the pruner deletes sent and failed rows by age through this index.
 CREATE INDEX outbox_done ON outbox (updated_at) WHERE status IN ('sent', 'failed');
 CREATE INDEX hotline_digests_due ON hotline_digests (due_at);
+
+-- task_open_days counts open tasks per group, unit and Beijing day of their
+-- deadline, so "how many are overdue now" is a sum over past days plus a
+-- short index range for today, not a count of every overdue task.
+CREATE TABLE task_open_days (
+	group_id INTEGER NOT NULL,
+	unit     TEXT    NOT NULL,
+	day      INTEGER NOT NULL,
+	n        INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (group_id, unit, day)
+) WITHOUT ROWID;
+
+INSERT INTO task_open_days (group_id, unit, day, n)
+	SELECT group_id, unit, (deadline + 28800000) / 86400000, count(*)
+	FROM tasks WHERE status = 'open' GROUP BY 1, 2, 3;
+
+CREATE TRIGGER task_open_days_insert AFTER INSERT ON tasks WHEN NEW.status = 'open' BEGIN
+	INSERT INTO task_open_days (group_id, unit, day, n)
+	VALUES (NEW.group_id, NEW.unit, (NEW.deadline + 28800000) / 86400000, 1)
+	ON CONFLICT (group_id, unit, day) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER task_open_days_delete AFTER DELETE ON tasks WHEN OLD.status = 'open' BEGIN
+	UPDATE task_open_days SET n = n - 1
+	WHERE group_id = OLD.group_id AND unit = OLD.unit AND day = (OLD.deadline + 28800000) / 86400000;
+END;
+
+CREATE TRIGGER task_open_days_update_old AFTER UPDATE OF group_id, unit, status, deadline ON tasks
+	WHEN OLD.status = 'open' BEGIN
+	UPDATE task_open_days SET n = n - 1
+	WHERE group_id = OLD.group_id AND unit = OLD.unit AND day = (OLD.deadline + 28800000) / 86400000;
+END;
+
+CREATE TRIGGER task_open_days_update_new AFTER UPDATE OF group_id, unit, status, deadline ON tasks
+	WHEN NEW.status = 'open' BEGIN
+	INSERT INTO task_open_days (group_id, unit, day, n)
+	VALUES (NEW.group_id, NEW.unit, (NEW.deadline + 28800000) / 86400000, 1)
+	ON CONFLICT (group_id, unit, day) DO UPDATE SET n = n + 1;
+END;
