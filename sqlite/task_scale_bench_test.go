@@ -36,7 +36,10 @@ func BenchmarkTaskScale(b *testing.B) {
 		name string
 		fn   func(tx qunzhu.Tx) error
 	}{
-		{"list", func(tx qunzhu.Tx) error { _, _, err := tx.TaskPage(qunzhu.TaskFilter{GroupID: g.ID, Limit: 20}); return err }},
+		{"list", func(tx qunzhu.Tx) error {
+			_, _, err := tx.TaskPage(qunzhu.TaskFilter{GroupID: g.ID, Limit: 20})
+			return err
+		}},
 		{"overdue", func(tx qunzhu.Tx) error {
 			_, _, err := tx.TaskPage(qunzhu.TaskFilter{GroupID: g.ID, Limit: 20, OverdueAt: now})
 			return err
@@ -45,7 +48,10 @@ func BenchmarkTaskScale(b *testing.B) {
 			_, _, err := tx.TaskPage(qunzhu.TaskFilter{GroupID: g.ID, Limit: 20, Unit: "单位3"})
 			return err
 		}},
-		{"stats", func(tx qunzhu.Tx) error { _, err := tx.TaskStats(g.ID, time.Time{}, now.Add(time.Hour), now); return err }},
+		{"stats", func(tx qunzhu.Tx) error {
+			_, err := tx.TaskStats(g.ID, time.Time{}, now.Add(time.Hour), now)
+			return err
+		}},
 		{"detail", func(tx qunzhu.Tx) error {
 			if _, err := tx.TaskByID(777); err != nil {
 				return err
