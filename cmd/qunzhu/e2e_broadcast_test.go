@@ -148,7 +148,11 @@ func TestDemoBroadcastToFiveGroupsAtThePace(t *testing.T) {
 	if len(texts) != 8 {
 		t.Fatalf("bot texts since the confirmation = %d, want 8: %v", len(texts), texts)
 	}
-	const tolerance = 20 * time.Millisecond
+	// The governor paces the slots; a send that starts late in its slot (a
+	// busy machine) makes the next gap look short by that delay, so the
+	// tolerance covers scheduling delay, not pacing: without the pace the
+	// gaps are a few milliseconds.
+	const tolerance = 60 * time.Millisecond
 	var gaps []string
 	for i := 1; i < len(texts); i++ {
 		gap := texts[i].At.Sub(texts[i-1].At)
