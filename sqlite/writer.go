@@ -12,12 +12,12 @@ import (
 // Group commit. One goroutine owns the write connection. Update hands it a
 // request and waits; the writer begins a transaction, runs the first request's
 // fn in a SAVEPOINT, then the fn of every request that arrived meanwhile, each
-// in its own SAVEPOINT, and commits them all at once. With synchronous=FULL a
-// commit is an fsync of the WAL, the slowest step of a write by far, so
-// callers that queue behind one commit share the next one instead of paying
-// for one each. A fn that fails is rolled back to its savepoint and nothing
-// else is undone; every caller returns after the commit that holds its work,
-// so a caller never acknowledges a change that may still be lost.
+// in its own SAVEPOINT, and commits them all at once; the syncer (syncer.go)
+// answers them once that commit is on disk. Callers that queue while a batch
+// runs share the next one instead of paying for a transaction each. A fn that
+// fails is rolled back to its savepoint and nothing else is undone; every
+// caller returns after the commit that holds its work reached the disk, so a
+// caller never acknowledges a change that may still be lost.
 const (
 	// maxBatch bounds how many callers share one transaction.
 	maxBatch = 256
@@ -53,6 +53,7 @@ type writeRes struct {
 // writer is the goroutine that owns the write connection.
 type writer struct {
 	s     *Store
+	y     *syncer // answers committed batches once they are on disk
 	reqs  chan *writeReq
 	poke  chan struct{} // Ping saw the files change: check now
 	quit  chan struct{}
@@ -65,9 +66,10 @@ type writer struct {
 	budget time.Duration
 }
 
-func newWriter(s *Store) *writer {
+func newWriter(s *Store, y *syncer) *writer {
 	return &writer{
 		s:      s,
+		y:      y,
 		reqs:   make(chan *writeReq, maxBatch),
 		poke:   make(chan struct{}, 1),
 		quit:   make(chan struct{}),
@@ -124,7 +126,13 @@ func (w *writer) stop() {
 }
 
 func (w *writer) run() {
-	defer close(w.done)
+	defer func() {
+		// Every batch handed to the syncer is answered before done closes.
+		close(w.y.in)
+		<-w.y.done
+		close(w.done)
+	}()
+	go w.y.run()
 	tick := time.NewTicker(fileCheckEvery)
 	defer tick.Stop()
 	for {
@@ -182,13 +190,13 @@ func (w *writer) batch(first *writeReq) {
 	results := make([]writeRes, 0, 8)
 	w.s.guardFiles() // a change seen now refuses the batch before it writes
 	if err := w.s.faulted(); err != nil {
-		first.res <- writeRes{err: err}
+		w.y.in <- &settled{taken: taken, results: []writeRes{{err: err}}}
 		return
 	}
 	start := time.Now()
 	sqlTx, err := w.s.write.BeginTx(context.Background(), nil)
 	if err != nil {
-		first.res <- writeRes{err: w.s.classify(fmt.Errorf("begin update: %w", err))}
+		w.y.in <- &settled{taken: taken, results: []writeRes{{err: w.s.classify(fmt.Errorf("begin update: %w", err))}}}
 		return
 	}
 	b := &batch{seq: w.batches.Add(1), w: w, tx: sqlTx, stmts: map[string]*sql.Stmt{}}
@@ -226,19 +234,16 @@ func (w *writer) batch(first *writeReq) {
 		broken = w.s.classify(broken)
 	}
 
-	// The sender is woken before any caller returns, so a caller that saw its
-	// Update return also finds the signal given.
+	kept := false
 	for i := range results {
 		if broken != nil && results[i].err == nil && !results[i].panicked {
 			results[i].err = broken
 		}
-		if results[i].enqueued && results[i].err == nil && !results[i].panicked {
-			w.s.signalEnqueued()
-		}
+		kept = kept || (results[i].err == nil && !results[i].panicked)
 	}
-	for i, r := range taken {
-		r.res <- results[i]
-	}
+	// The syncer answers once the commit is on disk; meanwhile this goroutine
+	// goes on with the next batch.
+	w.y.in <- &settled{taken: taken, results: results, sync: kept}
 	w.prepareSeen()
 }
 
