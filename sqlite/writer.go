@@ -247,6 +247,15 @@ func (w *writer) batch(first *writeReq) {
 	w.prepareSeen()
 }
 
+// exec runs one of the batch's own statements (the savepoints), prepared
+// like the callers' statements once they repeat.
+func (b *batch) exec(query string) (sql.Result, error) {
+	if st := b.stmt(query); st != nil {
+		return st.ExecContext(context.Background())
+	}
+	return b.tx.ExecContext(context.Background(), query)
+}
+
 // run runs one caller's fn in a savepoint. The error returned is the
 // transaction's own failure (a savepoint that could not be released or rolled
 // back), which ends the batch; fn's error is in the result.
@@ -254,23 +263,22 @@ func (b *batch) run(r *writeReq) (writeRes, error) {
 	if err := r.ctx.Err(); err != nil {
 		return writeRes{err: fmt.Errorf("begin update: %w", err)}, nil
 	}
-	bg := context.Background()
-	if _, err := b.tx.ExecContext(bg, "SAVEPOINT caller"); err != nil {
+	if _, err := b.exec("SAVEPOINT caller"); err != nil {
 		return writeRes{err: fmt.Errorf("begin update: %w", err)}, fmt.Errorf("savepoint: %w", err)
 	}
 	t := &tx{tx: b.tx, b: b, ctx: r.ctx, now: b.w.s.now()}
 	res := call(r.fn, t)
 	if res.err == nil && !res.panicked {
-		if _, err := b.tx.ExecContext(bg, "RELEASE caller"); err != nil {
+		if _, err := b.exec("RELEASE caller"); err != nil {
 			return res, fmt.Errorf("release savepoint: %w", err)
 		}
 		res.enqueued = t.enqueued
 		return res, nil
 	}
-	if _, err := b.tx.ExecContext(bg, "ROLLBACK TO caller"); err != nil {
+	if _, err := b.exec("ROLLBACK TO caller"); err != nil {
 		return res, fmt.Errorf("roll back savepoint: %w", err)
 	}
-	if _, err := b.tx.ExecContext(bg, "RELEASE caller"); err != nil {
+	if _, err := b.exec("RELEASE caller"); err != nil {
 		return res, fmt.Errorf("release savepoint: %w", err)
 	}
 	return res, nil
