@@ -396,6 +396,13 @@ func isUnique(err error) bool {
 	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
+// isForeignKey reports whether err is a FOREIGN KEY violation: a row that
+// names a group (or task, member…) that does not exist.
+func isForeignKey(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
 // rowsAffected returns the count of rows a statement changed.
 func rowsAffected(res sql.Result) (int64, error) {
 	n, err := res.RowsAffected()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 )
 
 // Durable acknowledgements without making the writer wait for the disk.
@@ -41,10 +42,14 @@ type syncer struct {
 	done chan struct{}
 	wal  *os.File // opened at the first sync; fsync flushes the file, whoever wrote it
 	off  bool     // Options.Synchronous NORMAL: answer without an fsync
+	// busy is true while an fsync is in flight; idle is signalled when one
+	// ends. The writer keeps a batch open while the disk is busy.
+	busy atomic.Bool
+	idle chan struct{}
 }
 
 func newSyncer(s *Store, off bool) *syncer {
-	return &syncer{s: s, in: make(chan *settled, maxBatch), done: make(chan struct{}), off: off}
+	return &syncer{s: s, in: make(chan *settled, maxBatch), done: make(chan struct{}), off: off, idle: make(chan struct{}, 1)}
 }
 
 func (y *syncer) run() {
@@ -71,7 +76,13 @@ func (y *syncer) run() {
 		var err error
 		for _, b := range pending {
 			if b.sync && !y.off {
+				y.busy.Store(true)
 				err = y.fsync()
+				y.busy.Store(false)
+				select {
+				case y.idle <- struct{}{}:
+				default:
+				}
 				break
 			}
 		}

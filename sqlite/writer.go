@@ -211,11 +211,10 @@ func (w *writer) batch(first *writeReq) {
 		if len(taken) >= maxBatch || time.Since(start) >= w.budget {
 			break
 		}
-		select {
-		case r = <-w.reqs:
+		if next := w.next(start); next != nil {
+			r = next
 			taken = append(taken, r)
 			continue
-		default:
 		}
 		break
 	}
@@ -245,6 +244,38 @@ func (w *writer) batch(first *writeReq) {
 	// goes on with the next batch.
 	w.y.in <- &settled{taken: taken, results: results, sync: kept}
 	w.prepareSeen()
+}
+
+// next returns the next caller to add to the batch begun at start, or nil
+// when the batch should commit now. A caller already waiting is taken. With
+// none waiting, the batch commits at once if the disk is idle; while the
+// syncer's fsync is in flight there is no hurry, since nothing committed now
+// can be acknowledged before the next fsync starts, so the batch stays open
+// for callers arriving meanwhile until that fsync ends (or the budget does):
+// the same callers then share fewer, larger transactions, at no cost in
+// latency.
+func (w *writer) next(start time.Time) *writeReq {
+	select {
+	case r := <-w.reqs:
+		return r
+	default:
+	}
+	select {
+	case <-w.y.idle: // a stale signal; busy says how it is now
+	default:
+	}
+	if !w.y.busy.Load() {
+		return nil
+	}
+	wait := time.NewTimer(w.budget - time.Since(start))
+	defer wait.Stop()
+	select {
+	case r := <-w.reqs:
+		return r
+	case <-w.y.idle:
+	case <-wait.C:
+	}
+	return nil
 }
 
 // exec runs one of the batch's own statements (the savepoints), prepared
