@@ -1,9 +1,18 @@
--- wrk script for bench/webhook.sh: every request is a new overdue 12345
--- ticket (a unique ticket_id, one of four units), signed as qunzhu's hotline
--- source signs it: X-Qunzhu-Signature = "sha256=" .. hex(HMAC-SHA256(secret,
--- timestamp .. "\n" .. body)). wrk's LuaJIT has no HMAC, so SHA-256 and HMAC
--- are written here with the bit library (FIPS 180-4, RFC 2104).
--- Environment: QUNZHU_BENCH_SECRET (required), QUNZHU_BENCH_SOURCE.
+-- wrk script for bench/webhook.sh. QUNZHU_BENCH_TARGET picks what every
+-- request is:
+--   hotline       a new overdue 12345 ticket (unique ticket_id, one of four
+--                 units), signed as qunzhu's hotline source signs it:
+--                 X-Qunzhu-Signature = "sha256=" .. hex(HMAC-SHA256(secret,
+--                 timestamp .. "\n" .. body));
+--   messages      a new message for /api/v1/messages (unique dedup_key),
+--                 signed the same way;
+--   alertmanager  an Alertmanager v4 notification with one firing alert,
+--                 with the bearer token.
+-- wrk's LuaJIT has no HMAC, so SHA-256 and HMAC are written here with the
+-- bit library (FIPS 180-4, RFC 2104).
+-- Environment: QUNZHU_BENCH_TARGET (hotline), QUNZHU_BENCH_SECRET (required
+-- for hotline and messages), QUNZHU_BENCH_SOURCE, QUNZHU_BENCH_TOKEN (for
+-- alertmanager), QUNZHU_BENCH_RUN (makes ids unique across runs).
 
 local bit = require("bit")
 local band, bor, bxor, bnot = bit.band, bit.bor, bit.bxor, bit.bnot
@@ -61,7 +70,10 @@ local function xorpad(key, byte)
   return (key:gsub(".", function(ch) return string.char(bxor(ch:byte(), byte)) end))
 end
 
-local secret = os.getenv("QUNZHU_BENCH_SECRET") or error("QUNZHU_BENCH_SECRET is not set")
+local target = os.getenv("QUNZHU_BENCH_TARGET") or "hotline"
+local secret = os.getenv("QUNZHU_BENCH_SECRET") or ""
+local token = os.getenv("QUNZHU_BENCH_TOKEN") or ""
+if target ~= "alertmanager" and secret == "" then error("QUNZHU_BENCH_SECRET is not set") end
 local source = os.getenv("QUNZHU_BENCH_SOURCE") or "bench-hotline"
 local key = secret
 if #key > 64 then key = sha256(key) end
@@ -90,20 +102,36 @@ function setup(thread)
 end
 
 local n = 0
-local run = tostring(os.time())
+local run = os.getenv("QUNZHU_BENCH_RUN") or tostring(os.time())
 
-function request()
-  n = n + 1
+local function signed(path, body)
   local ts = tostring(os.time())
-  local body = string.format(
-    '{"event":"overdue","ticket_id":"B%s-%d-%d","title":"压测工单：路灯不亮","content":"市民来电反映路灯不亮，回电13800138000。","unit":"%s","district":"黄浦区","citizen_phone":"13800138000","deadline":"2025-05-31T18:00:00+08:00","overdue_minutes":90}',
-    run, tid or 0, n, units[n % #units + 1])
-  return wrk.format("POST", "/api/v1/hotline/tickets", {
+  return wrk.format("POST", path, {
     ["Content-Type"] = "application/json",
     ["X-Qunzhu-Source"] = source,
     ["X-Qunzhu-Timestamp"] = ts,
     ["X-Qunzhu-Signature"] = "sha256=" .. hmac_hex(ts .. "\n" .. body),
   }, body)
+end
+
+function request()
+  n = n + 1
+  local id = string.format("%s-%d-%d", run, tid or 0, n)
+  if target == "messages" then
+    return signed("/api/v1/messages", string.format(
+      '{"group":"区委干部工作群","text":"压测消息 %s：12345热线工单已超期，请市城管委处理，回电13800138000。","dedup_key":"bench-%s"}', id, id))
+  elseif target == "alertmanager" then
+    local body = string.format(
+      '{"version":"4","groupKey":"{}:{alertname=\\"DiskFull\\"}","status":"firing","receiver":"qunzhu","groupLabels":{"alertname":"DiskFull"},"commonLabels":{"alertname":"DiskFull","severity":"critical"},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","alerts":[{"status":"firing","labels":{"alertname":"DiskFull","severity":"critical","instance":"db-%s"},"annotations":{"summary":"磁盘将满"},"startsAt":"2025-05-30T09:00:00+08:00","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus:9090/graph","fingerprint":"%s"}]}',
+      id, id)
+    return wrk.format("POST", "/api/v1/alertmanager/ops", {
+      ["Content-Type"] = "application/json",
+      ["Authorization"] = "Bearer " .. token,
+    }, body)
+  end
+  return signed("/api/v1/hotline/tickets", string.format(
+    '{"event":"overdue","ticket_id":"B%s","title":"压测工单：路灯不亮","content":"市民来电反映路灯不亮，回电13800138000。","unit":"%s","district":"黄浦区","citizen_phone":"13800138000","deadline":"2025-05-31T18:00:00+08:00","overdue_minutes":90}',
+    id, units[n % #units + 1]))
 end
 
 function done(summary, latency, requests)

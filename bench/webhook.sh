@@ -1,29 +1,38 @@
 #!/usr/bin/env bash
-# Drives the signed 12345 hotline endpoint of `qunzhu demo` with wrk, and a
-# bare Gin handler (bench/baregin) on the same machine in the same run, and
-# prints both throughputs, their ratio and the p99 latencies.
+# Drives qunzhu's intake endpoints with wrk, and a bare Gin handler
+# (bench/baregin) at the same paths on the same machine in the same run, and
+# prints a table of throughputs, p99 latencies and the ratios qunzhu / bare Gin.
 #
-# Every request is a new overdue ticket (unique ticket_id, one of four
-# units), HMAC-signed per request by bench/webhook.lua, so each one is
-# authenticated, checked for replay, stored with its 督办 task and gathered
-# into a digest message in one SQLite transaction before the 202.
+# Targets (each request unique, authenticated, stored before its 2xx):
+#   hotline       POST /api/v1/hotline/tickets: a new overdue ticket, HMAC-signed;
+#                 replay check, ticket, 督办 task and the unit's digest message
+#   messages      POST /api/v1/messages: a new message with a dedup_key, HMAC-signed
+#   alertmanager  POST /api/v1/alertmanager/ops: one firing alert, bearer token
+# Each target runs at every connection count in CONNECTIONS, qunzhu first, then
+# bare Gin right after, so the two see the same load from the rest of the
+# machine. The store runs with synchronous=FULL (every 2xx is on disk) unless
+# QUNZHU_SQLITE_SYNCHRONOUS says otherwise. The sender keeps the default pace,
+# so the numbers are intake, not delivery.
 #
-# Usage: bash bench/webhook.sh            (10 s per target, 32 connections)
-#        DURATION=30s CONNECTIONS=64 THREADS=2 bash bench/webhook.sh
+# Usage: bash bench/webhook.sh
+#        DURATION=30s CONNECTIONS="32 256" TARGETS="hotline messages" bash bench/webhook.sh
 # Loopback only. wrk (Debian package "wrk") is installed when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
-CONNECTIONS=${CONNECTIONS:-32}
+CONNECTIONS=${CONNECTIONS:-32 256}
+TARGETS=${TARGETS:-hotline messages alertmanager}
 THREADS=${THREADS:-2}
-SECRET=bench-hotline-secret-0123456789
+SYNC=${QUNZHU_SQLITE_SYNCHRONOUS:-full}
+SECRET=bench-intake-secret-0123456789
+TOKEN=bench-alertmanager-token-0123456789
 
 if ! command -v wrk >/dev/null 2>&1; then
 	echo "wrk not found: installing the Debian package" >&2
 	sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
-	$sudo apt-get update -qq >&2
+	$sudo apt-get update -qq >&2 || true
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >&2
 fi
 
@@ -43,12 +52,13 @@ go build -trimpath -o "$work/baregin" ./bench/baregin
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)); }
 http=127.0.0.1:$(port) emu=127.0.0.1:$(port) bare=127.0.0.1:$(port)
 
-# The demo with one hotline source whose rate limit is off (the default,
-# 120 a minute, would answer 429 to a benchmark), routing every unit to one
-# group with the default 30 s digest window; the governor's limits raised.
+# The demo with one source per target, rate limits off (a source's default,
+# 120 a minute, would answer 429 to a benchmark); every hotline unit is
+# routed to one group with the default 30 s digest window.
 cat >"$work/bench.yaml" <<EOF
 bot_names: [群主助手]
 log_level: warn
+sqlite_synchronous: $SYNC
 groups:
   - name: 区委干部工作群
     members:
@@ -61,6 +71,15 @@ webhook_sources:
     rate_limit: "off"
     routes:
       - {group: 区委干部工作群}
+  - name: bench-messages
+    secret: $SECRET
+    rate_limit: "off"
+  - name: bench-alerts
+    kind: alertmanager
+    token: $TOKEN
+    rate_limit: "off"
+    routes:
+      - {name: ops, group: 区委干部工作群}
 emulator:
   self: 群主助手
   groups:
@@ -68,8 +87,7 @@ emulator:
       members: [张书记, 李局长]
 EOF
 
-QUNZHU_LIMITS_ACCOUNT=1000/1s,1000 QUNZHU_LIMITS_GROUP=1000/1s,1000 QUNZHU_LIMITS_JITTER=0s \
-	"$work/qunzhu" demo --config "$work/bench.yaml" --http "$http" --emu "$emu" --data "$work/data" \
+"$work/qunzhu" demo --config "$work/bench.yaml" --http "$http" --emu "$emu" --data "$work/data" \
 	>"$work/qunzhu.out" 2>"$work/qunzhu.err" &
 pids+=($!)
 "$work/baregin" -addr "$bare" 2>"$work/baregin.err" &
@@ -85,27 +103,45 @@ curl -sf "http://$http/readyz" | grep -q '"wechat":"online"' || {
 	exit 1
 }
 
-run() { # name url
-	QUNZHU_BENCH_SECRET=$SECRET QUNZHU_BENCH_SOURCE=bench-hotline \
-		wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s bench/webhook.lua "$2" | tee "$work/$1.txt" >&2
-	grep '^RESULT' "$work/$1.txt"
+run() { # name target connections url
+	local source=bench-hotline
+	[ "$2" = messages ] && source=bench-messages
+	QUNZHU_BENCH_TARGET=$2 QUNZHU_BENCH_SECRET=$SECRET QUNZHU_BENCH_SOURCE=$source QUNZHU_BENCH_TOKEN=$TOKEN \
+		QUNZHU_BENCH_RUN="$1-$3-$(date +%s%N)" \
+		wrk -t "$THREADS" -c "$3" -d "$DURATION" --latency -s bench/webhook.lua "$4" >"$work/$1.txt" 2>&1
+	grep '^RESULT' "$work/$1.txt" || { cat "$work/$1.txt" >&2; echo "RESULT rps=0 p50_ms=0 p99_ms=0 non2xx=0"; }
 }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+path() {
+	case $1 in
+	hotline) echo /api/v1/hotline/tickets ;;
+	messages) echo /api/v1/messages ;;
+	alertmanager) echo /api/v1/alertmanager/ops ;;
+	esac
+}
 
-echo "== qunzhu: POST /api/v1/hotline/tickets (signed, stored, digested) ==" >&2
-q=$(run qunzhu "http://$http/api/v1/hotline/tickets")
-echo "== bare Gin: POST /api/v1/hotline/tickets (read body, 202) ==" >&2
-b=$(run baregin "http://$bare/api/v1/hotline/tickets")
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+rows=()
+for target in $TARGETS; do
+	for c in $CONNECTIONS; do
+		echo "== $target, $c connections: qunzhu, then bare Gin ==" >&2
+		q=$(run "q-$target-$c" "$target" "$c" "http://$http$(path "$target")")
+		b=$(run "b-$target-$c" "$target" "$c" "http://$bare$(path "$target")")
+		if [ "$(field "$q" non2xx)" != 0 ]; then
+			echo "qunzhu answered $(field "$q" non2xx) $target requests with a non-2xx status" >&2
+			grep -i error "$work/qunzhu.err" | tail -3 >&2 || true
+		fi
+		rows+=("$target $c $(field "$q" rps) $(field "$q" p99_ms) $(field "$q" non2xx) $(field "$b" rps) $(field "$b" p99_ms)")
+	done
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-if [ "$(field "$q" non2xx)" != 0 ]; then
-	echo "qunzhu answered $(field "$q" non2xx) requests with a non-2xx status" >&2
-	grep -i error "$work/qunzhu.err" | tail -5 >&2 || true
-fi
-
-qr=$(field "$q" rps) br=$(field "$b" rps)
 echo
-echo "hotline endpoint, $CONNECTIONS connections, $THREADS threads, $DURATION each, loopback, $(nproc) CPUs"
-printf '  %-10s %10s req/s   p50 %8s ms   p99 %8s ms   non-2xx %s\n' \
-	qunzhu "$qr" "$(field "$q" p50_ms)" "$(field "$q" p99_ms)" "$(field "$q" non2xx)" \
-	bare-gin "$br" "$(field "$b" p50_ms)" "$(field "$b" p99_ms)" "$(field "$b" non2xx)"
-awk -v q="$qr" -v b="$br" 'BEGIN { printf "  ratio qunzhu / bare Gin: %.3f (bare Gin is %.1fx)\n", q / b, b / q }'
+echo "qunzhu intake vs bare Gin: synchronous=$SYNC, $THREADS wrk threads, $DURATION per run, loopback, $(nproc) CPUs"
+echo "load average before $load_before, after $load_after (the machine is shared: compare ratios, not absolute numbers)"
+printf '  %-13s %5s %11s %9s %7s %11s %9s %7s\n' target conns qunzhu/s p99-ms non2xx bare/s p99-ms ratio
+for r in "${rows[@]}"; do
+	read -r target c qr qp qn br bp <<<"$r"
+	awk -v t="$target" -v c="$c" -v qr="$qr" -v qp="$qp" -v qn="$qn" -v br="$br" -v bp="$bp" 'BEGIN {
+		printf "  %-13s %5d %11.0f %9.1f %7d %11.0f %9.1f %7.3f\n", t, c, qr, qp, qn, br, bp, (br > 0 ? qr / br : 0) }'
+done

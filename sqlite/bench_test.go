@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,6 +49,35 @@ func BenchmarkEnqueue(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkEnqueueParallel is 32 callers enqueueing at once, each Update
+// acknowledged only after its commit is on disk: group commit shares
+// transactions and fsyncs among them. It reports callers per transaction.
+// Run: go test -run '^$' -bench EnqueueParallel ./sqlite/
+func BenchmarkEnqueueParallel(b *testing.B) {
+	s := openTest(b, nil)
+	g := mustGroup(b, s, "区委干部群")
+	ctx := context.Background()
+	var n atomic.Int64
+	before := s.w.batches.Load()
+	b.SetParallelism(32 / max(1, runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			err := s.Update(ctx, func(tx qunzhu.Tx) error {
+				_, err := tx.Enqueue(&qunzhu.OutMessage{GroupID: g.ID, Kind: qunzhu.KindWebhook,
+					Text: "【12345】工单超期，请市城管委今日办结。", DedupKey: fmt.Sprintf("hotline:%d:overdue", i)})
+				return err
+			})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(n.Load())/float64(max(1, s.w.batches.Load()-before)), "callers/tx")
 }
 
 // BenchmarkDue reads the queue the way the sender does, with 100k sent rows of

@@ -30,47 +30,48 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 	case m.Text == "" && len(m.Image) == 0:
 		return false, qunzhu.Errorf(qunzhu.EINVALID, "消息内容为空：文字和图片至少要有一样。")
 	}
-	g, err := t.GroupByID(m.GroupID)
-	if err != nil {
-		return false, err
-	}
-	m.Platform = g.Platform
 
-	if m.DedupKey != "" {
-		var id int64
-		err := t.queryRow(`SELECT id FROM outbox WHERE dedup_key = ?`, m.DedupKey).Scan(&id)
-		if err == nil {
-			m.ID = id
-			return true, nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return false, fmt.Errorf("select outbox dedup key: %w", err)
-		}
+	// One statement in the usual case: the foreign key finds a missing group
+	// and the UNIQUE dedup_key a duplicate, with no lookups before the write
+	// (Enqueue runs on the single writer, once per webhook).
+	priority, notBefore := m.Priority, m.NotBefore
+	if priority == 0 {
+		priority = m.Kind.DefaultPriority()
 	}
-
-	// A new message starts its life here, whatever the producer left in the
-	// life-cycle fields.
-	m.Status, m.Attempts, m.LastError, m.SentAt = qunzhu.OutPending, 0, "", time.Time{}
-	if m.Priority == 0 {
-		m.Priority = m.Kind.DefaultPriority()
+	if notBefore.IsZero() {
+		notBefore = t.now
 	}
-	if m.NotBefore.IsZero() {
-		m.NotBefore = t.now
-	}
-	m.CreatedAt, m.UpdatedAt = t.now, t.now
-
 	mentions, err := encodeAts(m.At)
 	if err != nil {
 		return false, err
 	}
 	res, err := t.exec(`INSERT INTO outbox (status, priority, not_before, group_id, kind, dedup_key,
 		attempts, created_at, updated_at, last_error, text, image, ref, urgent, mentions)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?)`,
-		string(m.Status), int(m.Priority), ms(m.NotBefore), m.GroupID, string(m.Kind),
-		nullString(m.DedupKey), ms(m.CreatedAt), ms(m.UpdatedAt), m.Text, nullBytes(m.Image), m.Ref, m.Urgent,
-		mentions)
-	if err != nil {
+		VALUES ('pending', ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?)
+		ON CONFLICT (dedup_key) DO NOTHING`,
+		int(priority), ms(notBefore), m.GroupID, string(m.Kind),
+		nullString(m.DedupKey), ms(t.now), ms(t.now), m.Text, nullBytes(m.Image), m.Ref, m.Urgent, mentions)
+	if isForeignKey(err) {
+		_, err := t.GroupByID(m.GroupID) // the user's sentence for a missing group
+		if err == nil {
+			err = fmt.Errorf("insert outbox: group %d: foreign key failed", m.GroupID)
+		}
+		return false, err
+	} else if err != nil {
 		return false, fmt.Errorf("insert outbox: %w", err)
 	}
+	if n, err := rowsAffected(res); err != nil {
+		return false, fmt.Errorf("insert outbox: %w", err)
+	} else if n == 0 { // the key is taken: a duplicate, in any status
+		if err := t.queryRow(`SELECT id FROM outbox WHERE dedup_key = ?`, m.DedupKey).Scan(&m.ID); err != nil {
+			return false, fmt.Errorf("select outbox dedup key: %w", err)
+		}
+		return true, nil
+	}
+	// A new message starts its life here, whatever the producer left in the
+	// life-cycle fields.
+	m.Status, m.Attempts, m.LastError, m.SentAt = qunzhu.OutPending, 0, "", time.Time{}
+	m.Priority, m.NotBefore, m.CreatedAt, m.UpdatedAt = priority, notBefore, t.now, t.now
 	if m.ID, err = res.LastInsertId(); err != nil {
 		return false, fmt.Errorf("insert outbox: last id: %w", err)
 	}

@@ -148,7 +148,7 @@ func TestOutbox_MentionsRoundTrip(t *testing.T) {
 func TestMigrate_PlatformsUpgradeKeepsData(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", dsn(path, "FULL", false))
+	db, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		t.Fatal(err)
 	}

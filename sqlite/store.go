@@ -64,14 +64,15 @@ type Store struct {
 	fault atomic.Pointer[fault] // set once the files changed under us or the disk failed
 }
 
-// Synchronous settings of Options.Synchronous.
+// Synchronous settings of Options.Synchronous, named after SQLite's.
 const (
-	// SyncFull syncs the WAL at every commit: an acknowledged write survives a
-	// power cut or an OS crash. The default.
+	// SyncFull makes every commit durable (an fsync of the WAL, one per
+	// group of batches, see syncer.go) before its callers return: an
+	// acknowledged write survives a power cut or an OS crash. The default.
 	SyncFull = "FULL"
-	// SyncNormal syncs only at checkpoints: faster, and safe against a crash of
-	// the process, but a power cut or OS crash may undo the last commits, which
-	// were already acknowledged.
+	// SyncNormal answers right after the commit and syncs only at
+	// checkpoints: safe against a crash of the process, but a power cut or OS
+	// crash may undo the last commits, which were already acknowledged.
 	SyncNormal = "NORMAL"
 )
 
@@ -123,7 +124,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	nearby := nearbyFiles(path)
 
-	write, err := sql.Open("sqlite", dsn(path, opt.Synchronous, false))
+	write, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -143,7 +144,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 
-	read, err := sql.Open("sqlite", dsn(path, opt.Synchronous, true))
+	read, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -177,7 +178,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 		enqueued: make(chan struct{}, 1),
 		files:    files,
 	}
-	s.w = newWriter(s)
+	s.w = newWriter(s, newSyncer(s, opt.Synchronous == SyncNormal))
 	go s.w.run()
 	return s, nil
 }
@@ -207,12 +208,15 @@ func warm(ctx context.Context, pool *sql.DB, n int) error {
 
 // dsn builds the driver's connection string. Pragmas go in _pragma parameters so
 // that every connection the pools open gets them, not only the first one.
-func dsn(path, synchronous string, readOnly bool) string {
+// SQLite itself runs with synchronous=NORMAL: the syncer makes each commit
+// durable before its callers return (Options.Synchronous FULL), off the
+// write connection's critical path.
+func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous("+synchronous+")")
+	q.Add("_pragma", "synchronous(NORMAL)")
 	if readOnly {
 		// A stray write in View fails loudly instead of racing the writer.
 		q.Add("_pragma", "query_only(1)")
@@ -390,6 +394,13 @@ func isUnique(err error) bool {
 		return false
 	}
 	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// isForeignKey reports whether err is a FOREIGN KEY violation: a row that
+// names a group (or task, member…) that does not exist.
+func isForeignKey(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
 // rowsAffected returns the count of rows a statement changed.

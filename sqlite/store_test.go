@@ -107,7 +107,7 @@ func TestOpen_PragmasOnEveryConnection(t *testing.T) {
 		{pragma: "journal_mode", want: "wal"},
 		{pragma: "foreign_keys", want: "1"},
 		{pragma: "busy_timeout", want: "5000"},
-		{pragma: "synchronous", want: "2"}, // FULL: acknowledged means on disk
+		{pragma: "synchronous", want: "1"}, // NORMAL: the syncer fsyncs each group commit
 		{pragma: "query_only", want: "1", wantWrite: "0"},
 	}
 	for _, tt := range tests {

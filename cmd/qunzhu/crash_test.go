@@ -127,6 +127,8 @@ type crashRun struct {
 	data   string
 	http   string
 	logs   string
+	prefix []string // arguments before "demo" (bin is then a wrapper, e.g. strace, and prefix ends with qunzhu)
+	env    []string // added to the environment
 
 	accepted atomic.Int64 // messages the webhook API has answered 202 or 200
 
@@ -146,7 +148,8 @@ func (c *crashRun) start() {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	cmd := exec.Command(c.bin, "demo", "--http", c.http, "--emu-url", c.emuURL, "--data", c.data)
+	args := append(append([]string(nil), c.prefix...), "demo", "--http", c.http, "--emu-url", c.emuURL, "--data", c.data)
+	cmd := exec.Command(c.bin, args...)
 	cmd.Env = append(os.Environ(),
 		"QUNZHU_DEMO_SECRET="+testSecret,
 		// ~13 s for 2,000 messages, so that the kills, spread over the
@@ -157,6 +160,7 @@ func (c *crashRun) start() {
 		"QUNZHU_LIMITS_JITTER=0s",
 		"QUNZHU_LOG_LEVEL=info",
 	)
+	cmd.Env = append(cmd.Env, c.env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)
