@@ -70,6 +70,7 @@ func (t *folded) numbers(m *Masker, emit func(maskSpan)) {
 		}
 		// A run: groups joined by short separators.
 		groups = groups[:0]
+		t.singlesEnd = 0
 		from := 0
 		j := i
 		for {
@@ -88,7 +89,7 @@ func (t *folded) numbers(m *Masker, emit func(maskSpan)) {
 				// the next start, whose separator says whether it may start.
 				next := t.readRun(groups, from, runGroups-spanGroups, m, emit)
 				groups = groups[:copy(groups, groups[next-1:])]
-				from = 1
+				from, t.singlesEnd = 1, 0
 			}
 			if g.x {
 				break
@@ -114,7 +115,6 @@ func (t *folded) numbers(m *Masker, emit func(maskSpan)) {
 func (t *folded) readRun(gs []group, from, until int, m *Masker, emit func(maskSpan)) int {
 	i := from
 	for i < until {
-		t.load(gs, i)
 		n := t.matchAt(gs, i)
 		if n == 0 {
 			i++
@@ -157,12 +157,13 @@ const (
 // how many groups it takes (0: none). Only the kinds whose digit count the
 // window can reach are tried.
 func (t *folded) matchAt(gs []group, i int) int {
-	has := t.win.has
 	if gs[i].len() == 1 && t.aloneBefore(gs, i) {
 		if n := t.spelledAt(gs, i); n > 0 && t.aloneAfter(gs, i+n-1) {
 			return n
 		}
 	}
+	t.load(gs, i)
+	has := t.win.has
 	if has&(lenID|lenCard|lenMobile|lenLandline|lenLocal) == 0 || !t.aloneBefore(gs, i) {
 		return 0
 	}
@@ -190,11 +191,20 @@ func (t *folded) matchAt(gs []group, i int) int {
 // spelledAt: a number written digit by digit ("1 3 8 0 0 1 3 8 0 0 0"), the
 // way someone who wants it read out, or to slip past a filter, writes it.
 func (t *folded) spelledAt(gs []group, i int) int {
+	// Where this stretch of single digits ends is found once per stretch.
+	if i >= t.singlesEnd {
+		t.singlesEnd = i
+		for t.singlesEnd < len(gs) && gs[t.singlesEnd].len() == 1 && !gs[t.singlesEnd].x {
+			t.singlesEnd++
+		}
+	}
 	var d [19]byte
-	n := 0
-	for n < len(d) && i+n < len(gs) && gs[i+n].len() == 1 && !gs[i+n].x {
-		d[n] = byte(t.fold[gs[i+n].start])
-		n++
+	n := min(len(d), t.singlesEnd-i)
+	if n < 10 { // the shortest spelled-out number, a landline, has ten digits
+		return 0
+	}
+	for k := range n {
+		d[k] = byte(t.fold[gs[i+k].start])
 	}
 	emit := func(groups, head, tail, kind, skip int) int {
 		t.span(gs, i, groups, head, tail, kind)
@@ -202,13 +212,32 @@ func (t *folded) spelledAt(gs []group, i int) int {
 		return groups
 	}
 	// (A landline keeps its area code visible and in its key, as landlineAt.)
-	switch {
-	case n >= 18 && validID18(d[:18]):
+	if n >= 18 && validID18(d[:18]) {
 		return emit(18, 3, 4, kindID, 0)
 	}
-	for l := min(n, 19); l >= 16; l-- {
-		if strings.IndexByte("34569", d[0]) >= 0 && luhn(d[:l]) {
-			return emit(l, 4, 4, kindCard, 0)
+	if n >= 16 && strings.IndexByte("34569", d[0]) >= 0 {
+		// The Luhn sums of every length at once: a[k] doubles the digits
+		// at even indices among the first k, b[k] those at odd ones.
+		var a, b [20]int
+		for j := range n {
+			v, w := int(d[j]-'0'), 2*int(d[j]-'0')
+			if w > 9 {
+				w -= 9
+			}
+			if j%2 == 0 {
+				a[j+1], b[j+1] = a[j]+w, b[j]+v
+			} else {
+				a[j+1], b[j+1] = a[j]+v, b[j]+w
+			}
+		}
+		for l := n; l >= 16; l-- {
+			sum := b[l] // (l-1) even: the digits at odd indices are doubled
+			if (l-1)%2 == 1 {
+				sum = a[l]
+			}
+			if sum%10 == 0 {
+				return emit(l, 4, 4, kindCard, 0)
+			}
 		}
 	}
 	if n >= 11 && isMobile(d[:11]) {
@@ -551,7 +580,7 @@ var provinces = map[string]bool{
 // validID18 accepts a province code and a birth date of 1900-2099. The check
 // digit is not verified: a citizen's mistyped ID is still theirs to protect.
 func validID18(s []byte) bool {
-	return len(s) == 18 && provinces[string(s[:2])] && (string(s[6:8]) == "19" || string(s[6:8]) == "20") && validMonthDay(s[10:12], s[12:14])
+	return len(s) == 18 && (string(s[6:8]) == "19" || string(s[6:8]) == "20") && validMonthDay(s[10:12], s[12:14]) && provinces[string(s[:2])]
 }
 
 // validID15 accepts the pre-1999 form: province, yymmdd, three more digits.
