@@ -131,6 +131,7 @@ type folded struct {
 	orig, fold []rune
 	win        window   // the digit groups being read (mask_number.go)
 	cur        maskSpan // the number just matched
+	singlesEnd int      // end of the stretch of single-digit groups being read
 }
 
 func foldText(s string) *folded {

@@ -25,6 +25,11 @@ const contentShown = 200
 const (
 	titleShown       = 200
 	digestShownRunes = 40
+	// nameShown bounds a unit, district, category or phone field; urlShown
+	// the ticket's link. With them a whole notice stays under 1,500
+	// characters, so rendering it inside the transaction stays cheap.
+	nameShown = 100
+	urlShown  = 500
 )
 
 // noticeText announces one overdue ticket, naming the unit and mentioning
@@ -32,7 +37,7 @@ const (
 func noticeText(mask func(string) string, tk *qunzhu.Ticket, contacts []string, now time.Time, loc *time.Location) string {
 	var b strings.Builder
 	b.WriteString("【12345热线·超期工单】\n")
-	fmt.Fprintf(&b, "责任单位：%s\n", tk.Unit)
+	fmt.Fprintf(&b, "责任单位：%s\n", shown(mask, tk.Unit, nameShown))
 	fmt.Fprintf(&b, "工单编号：%s", tk.TicketID)
 	if tk.TaskID != 0 {
 		fmt.Fprintf(&b, "（督办#%d）", tk.TaskID)
@@ -44,11 +49,11 @@ func noticeText(mask func(string) string, tk *qunzhu.Ticket, contacts []string, 
 	if c := strings.TrimSpace(tk.Content); c != "" {
 		fmt.Fprintf(&b, "诉求内容：%s\n", shown(mask, c, contentShown))
 	}
-	if where := joinNonEmpty("　", prefixed("区域：", tk.District), prefixed("类别：", tk.Category)); where != "" {
+	if where := joinNonEmpty("　", prefixed("区域：", shown(mask, tk.District, nameShown)), prefixed("类别：", shown(mask, tk.Category, nameShown))); where != "" {
 		b.WriteString(where + "\n")
 	}
 	if tk.CitizenPhone != "" {
-		fmt.Fprintf(&b, "市民电话：%s\n", tk.CitizenPhone)
+		fmt.Fprintf(&b, "市民电话：%s\n", shown(mask, tk.CitizenPhone, nameShown))
 	}
 	if !tk.Deadline.IsZero() {
 		fmt.Fprintf(&b, "办理时限：%s", tk.Deadline.In(loc).Format("1月2日 15:04"))
@@ -58,7 +63,7 @@ func noticeText(mask func(string) string, tk *qunzhu.Ticket, contacts []string, 
 		b.WriteString("\n")
 	}
 	if tk.URL != "" {
-		fmt.Fprintf(&b, "工单详情：%s\n", tk.URL)
+		fmt.Fprintf(&b, "工单详情：%s\n", shown(mask, tk.URL, urlShown))
 	}
 	b.WriteString(callToAct(contacts))
 	return b.String()
@@ -67,7 +72,7 @@ func noticeText(mask func(string) string, tk *qunzhu.Ticket, contacts []string, 
 // digestText lists several overdue tickets of one unit in one message.
 func digestText(mask func(string) string, unit string, tickets []*qunzhu.Ticket, total int, contacts []string, now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "【12345热线·超期工单汇总】%s 共 %d 件\n", unit, total)
+	fmt.Fprintf(&b, "【12345热线·超期工单汇总】%s 共 %d 件\n", shown(mask, unit, nameShown), total)
 	for i, tk := range tickets {
 		fmt.Fprintf(&b, "%d. %s %s", i+1, tk.TicketID, shown(mask, orDefault(tk.Title, tk.Content), digestShownRunes))
 		detail := joinNonEmpty("，", tk.District, prefixed("超期 ", overdueFor(tk, now)))
