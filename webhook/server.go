@@ -54,6 +54,20 @@ type Deps struct {
 	// Login, when set, serves the WeChat login page (/login, /login/qr.png)
 	// that fallback alerts link to; nil: the routes do not exist.
 	Login *LoginPage
+
+	// OnRequest, when set, is told the source ("" if none was recognised) and
+	// status of every answered intake request (not probes, pages or
+	// /metrics): the metrics' webhook counter.
+	OnRequest func(source string, status int)
+	// Metrics, when set, is served at GET /metrics behind MetricsToken.
+	Metrics http.Handler
+	// MetricsToken is required on /metrics as "Authorization: Bearer …" (or
+	// ?token=); empty: /metrics does not exist here, because the metrics name
+	// groups and sources. Serve them on a separate internal address instead.
+	MetricsToken string
+	// Dashboard, when set, is the web dashboard mounted under /ui (it does
+	// its own sign-in); nil: /ui does not exist.
+	Dashboard http.Handler
 }
 
 // server holds the dependencies the handlers share.
@@ -72,6 +86,11 @@ type server struct {
 	demoClock      *qunzhu.OffsetClock
 	onClockAdvance func()
 	login          *LoginPage
+
+	onRequest    func(source string, status int)
+	metrics      http.Handler
+	metricsToken string
+	dashboard    http.Handler
 }
 
 // NewServer returns the webhook HTTP handler: probes, the generic and hotline
@@ -98,6 +117,11 @@ func NewServer(d Deps) http.Handler {
 		demoClock:      d.DemoClock,
 		onClockAdvance: d.OnClockAdvance,
 		login:          d.Login,
+
+		onRequest:    d.OnRequest,
+		metrics:      d.Metrics,
+		metricsToken: d.MetricsToken,
+		dashboard:    d.Dashboard,
 	}
 	if s.clock == nil {
 		s.clock = qunzhu.SystemClock{}

@@ -48,6 +48,12 @@ type Config struct {
 	Reports ReportsConfig `yaml:"reports"`
 	// Tasks tunes 督办 (features_task.go).
 	Tasks TasksConfig `yaml:"tasks"`
+	// MetricsAddr, when set, serves /metrics there without a token (an
+	// internal address); otherwise /metrics is on http_addr behind
+	// login_token. Or QUNZHU_METRICS_ADDR.
+	MetricsAddr string `yaml:"metrics_addr"`
+	// Dashboard tunes the web dashboard and the 红黑榜 (features_dashboard.go).
+	Dashboard DashboardConfig `yaml:"dashboard"`
 }
 
 // EmulatorConfig lists who is in each emulated WeChat group, registered or not.
@@ -185,6 +191,7 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 	if err := cfg.loadDelivery(getenv); err != nil {
 		return nil, err
 	}
+	cfg.loadDashboard(getenv)
 	if err := cfg.loadWebhookTokens(getenv); err != nil {
 		return nil, err
 	}
@@ -258,6 +265,7 @@ func (c *Config) validate() error {
 	errs = append(errs, c.Broadcasts.validate()...)
 	errs = append(errs, c.Reports.validate()...)
 	errs = append(errs, c.Tasks.validate()...)
+	errs = append(errs, c.validateDashboard()...)
 	return errors.Join(errs...)
 }
 

@@ -28,5 +28,10 @@ func wireFeatures(a *app, senderCfg *outbox.Config) error {
 		return err
 	}
 
+	// Metrics on their own address, when configured.
+	if err := wireMetricsAddr(a); err != nil {
+		return err
+	}
+
 	return nil
 }

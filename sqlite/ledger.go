@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+// maxLedger bounds one ledger read: a district's year of tasks fits, and a
+// page or a workbook never grows without bound.
+const maxLedger = 5000
+
+// placeholders returns "?, ?, ?" for n values and the values as args.
+func placeholders(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
+}
+
+// LedgerTasks lists the tasks of the 督办台账, closed ones included, newest
+// first, through the tasks_created index.
+func (t *tx) LedgerTasks(f qunzhu.LedgerFilter) ([]*qunzhu.Task, error) {
+	if len(f.GroupIDs) == 0 {
+		return nil, nil
+	}
+	in, args := placeholders(f.GroupIDs)
+	q := `SELECT ` + taskColumns + ` FROM tasks WHERE group_id IN (` + in + `)`
+	if f.Unit != "" {
+		q += ` AND unit = ?`
+		args = append(args, f.Unit)
+	}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, string(f.Status))
+	}
+	if !f.OverdueAt.IsZero() {
+		q += ` AND status = 'open' AND deadline < ?`
+		args = append(args, ms(f.OverdueAt))
+	}
+	if !f.CreatedSince.IsZero() {
+		q += ` AND created_at >= ?`
+		args = append(args, ms(f.CreatedSince))
+	}
+	if !f.CreatedUntil.IsZero() {
+		q += ` AND created_at < ?`
+		args = append(args, ms(f.CreatedUntil))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > maxLedger {
+		limit = maxLedger
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	args = append(args, limit)
+	list, err := t.selectTasks(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, task := range list {
+		if err := t.loadAssignees(task); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
+// GroupTickets lists the hotline tickets whose task belongs to the groups.
+// A ticket with no task (its unit had no group) belongs to no group and is
+// not shown to anyone here.
+func (t *tx) GroupTickets(groupIDs []int64, limit int) ([]*qunzhu.Ticket, error) {
+	if len(groupIDs) == 0 {
+		return nil, nil
+	}
+	if limit <= 0 || limit > maxLedger {
+		limit = maxLedger
+	}
+	in, args := placeholders(groupIDs)
+	cols := "h." + strings.ReplaceAll(strings.Join(strings.Fields(ticketColumns), " "), ", ", ", h.")
+	rows, err := t.query(`SELECT `+cols+` FROM hotline_tickets h JOIN tasks k ON k.id = h.task_id
+		WHERE k.group_id IN (`+in+`) ORDER BY h.updated_at DESC, h.id DESC LIMIT ?`, append(args, limit)...)
+	return collect(rows, err, scanTicket, "tickets")
+}
+
+// OutboxCounts counts the whole outbox by group, kind, priority and status.
+// It reads every row once; the metrics scrape calls it at most every few
+// seconds (see metrics.Config.CacheFor).
+func (t *tx) OutboxCounts() ([]qunzhu.OutboxCount, error) {
+	rows, err := t.query(`SELECT group_id, kind, priority, status, count(*) FROM outbox
+		GROUP BY group_id, kind, priority, status`)
+	return collect(rows, err, func(r scanner) (qunzhu.OutboxCount, error) {
+		var c qunzhu.OutboxCount
+		var kind, status string
+		err := r.Scan(&c.GroupID, &kind, &c.Priority, &status, &c.N)
+		c.Kind, c.Status = qunzhu.MessageKind(kind), qunzhu.OutStatus(status)
+		return c, err
+	}, "outbox counts")
+}
+
+// LadderStepCounts counts escalation steps by key, through the partial
+// task_events_step index.
+func (t *tx) LadderStepCounts() (map[string]int, error) {
+	rows, err := t.query(`SELECT step, count(*) FROM task_events WHERE step <> '' GROUP BY step`)
+	type kv struct {
+		step string
+		n    int
+	}
+	list, err := collect(rows, err, func(r scanner) (kv, error) {
+		var x kv
+		return x, r.Scan(&x.step, &x.n)
+	}, "ladder steps")
+	if err != nil {
+		return nil, fmt.Errorf("count ladder steps: %w", err)
+	}
+	out := make(map[string]int, len(list))
+	for _, x := range list {
+		out[x.step] = x.n
+	}
+	return out, nil
+}
