@@ -2,11 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/qunzhu/qunzhu/commands"
+	"github.com/qunzhu/qunzhu/dashboard"
+	"github.com/qunzhu/qunzhu/outbox"
+	"github.com/qunzhu/qunzhu/xlsx"
 )
 
 // DashboardConfig tunes the web dashboard (/ui), its sign-in links and the
@@ -80,4 +89,56 @@ func wireMetricsAddr(a *app) error {
 	})
 	a.log.Info("metrics served", "addr", ln.Addr().String())
 	return nil
+}
+
+// wireDashboard builds the web dashboard mounted under /ui, and the commands
+// that lead to it: /导出 (a download link) and /后台 (ask IT for a link).
+func wireDashboard(a *app, senderCfg *outbox.Config) error {
+	key, err := dashboardKey(a.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	loc := a.router.Location()
+	loginURL := ""
+	if a.cfg.LoginToken != "" {
+		loginURL = strings.TrimRight(a.cfg.PublicURL, "/") + "/login?token=" + a.cfg.LoginToken
+	}
+	cfg := dashboard.Config{
+		Store: a.store, Exporter: xlsx.Exporter{Location: loc}, AdminToken: a.cfg.LoginToken, Key: key,
+		Location: loc, LoginURL: loginURL, DailyCap: senderCfg.Limits.Daily, PublicURL: a.cfg.PublicURL,
+		Logger: a.log.With("component", "dashboard"),
+		Sessions: func() []dashboard.Session {
+			return []dashboard.Session{{Platform: "wechat", State: a.bot.State(), Since: a.bot.StateSince()}}
+		},
+	}
+	if d := a.cfg.Dashboard.LinkTTL; d != nil {
+		cfg.LinkTTL = time.Duration(*d)
+	}
+	if d := a.cfg.Dashboard.SessionTTL; d != nil {
+		cfg.SessionTTL = time.Duration(*d)
+	}
+	dash := dashboard.New(cfg)
+	a.dashboard = dash
+	for _, s := range commands.NewExports(dash.ExportLink).Specs() {
+		a.router.Register(s)
+	}
+	return nil
+}
+
+// dashboardKey is the key that signs dashboard sign-ins and links: 32 random
+// bytes kept in the data directory, so sign-ins survive restarts and every
+// replica sharing the directory agrees. Deleting the file signs everyone out.
+func dashboardKey(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "dashboard.key")
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("dashboard key: %w", err)
+	}
+	return b, nil
 }
