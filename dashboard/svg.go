@@ -25,16 +25,18 @@ type series struct {
 
 var palette = map[string]string{"s1": "#c0392b", "s2": "#2471a3"}
 
-const chartW, chartH = 640, 260
+// chartW is every chart's width (two fit side by side on a laptop);
+// lineH is the line chart's height, a bar chart grows with its bars.
+const chartW, lineH = 560, 260
 
 func writeSVG(w http.ResponseWriter, svg string) {
 	w.Header().Set("Content-Type", "image/svg+xml; charset=utf-8")
 	_, _ = w.Write([]byte(svg))
 }
 
-func svgOpen(b *strings.Builder, title string) {
+func svgOpen(b *strings.Builder, title string, height int) {
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s" font-family="sans-serif" font-size="12">`,
-		chartW, chartH, chartW, chartH, html.EscapeString(title))
+		chartW, height, chartW, height, html.EscapeString(title))
 	fmt.Fprintf(b, `<title>%s</title><rect width="100%%" height="100%%" fill="#fff"/>`, html.EscapeString(title))
 	fmt.Fprintf(b, `<text x="10" y="18" font-size="14" font-weight="bold">%s</text>`, html.EscapeString(title))
 }
@@ -52,16 +54,15 @@ func niceMax(v int) int {
 // barChart draws horizontal bars, at most limit of them.
 func barChart(title string, bars []bar, limit int) string {
 	var b strings.Builder
-	svgOpen(&b, title)
 	if len(bars) > limit {
 		bars = bars[:limit]
 	}
+	top, left, right, rowH := 32, 130, 40, 28
+	svgOpen(&b, title, max(top+len(bars)*rowH+10, 80))
 	if len(bars) == 0 {
 		b.WriteString(`<text x="10" y="60" fill="#1e8449">没有逾期的督办。</text></svg>`)
 		return b.String()
 	}
-	top, left, right := 32, 130, 40
-	rowH := min((chartH-top-10)/len(bars), 28)
 	maxV := 0
 	for _, x := range bars {
 		maxV = max(maxV, x.Value)
@@ -82,7 +83,7 @@ func barChart(title string, bars []bar, limit int) string {
 // lineChart draws series over shared labels, with a legend.
 func lineChart(title string, labels []string, ss []series) string {
 	var b strings.Builder
-	svgOpen(&b, title)
+	svgOpen(&b, title, lineH)
 	left, right, top, bottom := 40, 20, 40, 30
 	maxV := 0
 	for _, s := range ss {
@@ -91,7 +92,7 @@ func lineChart(title string, labels []string, ss []series) string {
 		}
 	}
 	m := niceMax(maxV)
-	plotW, plotH := chartW-left-right, chartH-top-bottom
+	plotW, plotH := chartW-left-right, lineH-top-bottom
 	x := func(i int) int {
 		if len(labels) < 2 {
 			return left
@@ -102,7 +103,7 @@ func lineChart(title string, labels []string, ss []series) string {
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999"/>`, left, top+plotH, left+plotW, top+plotH)
 	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%d</text><text x="%d" y="%d" text-anchor="end">0</text>`, left-6, top+4, m, left-6, top+plotH+4)
 	for i, l := range labels {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" fill="#555">%s</text>`, x(i), chartH-10, html.EscapeString(l))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" fill="#555">%s</text>`, x(i), lineH-10, html.EscapeString(l))
 	}
 	for si, s := range ss {
 		color := palette[s.Class]
