@@ -37,6 +37,7 @@ type Tx interface {
 	BroadcastTx
 	IntakeTx
 	LedgerTx
+	HonorTx
 }
 
 // Outbox is the sender's side of the store.

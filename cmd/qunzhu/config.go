@@ -54,6 +54,8 @@ type Config struct {
 	MetricsAddr string `yaml:"metrics_addr"`
 	// Dashboard tunes the web dashboard and the 红黑榜 (features_dashboard.go).
 	Dashboard DashboardConfig `yaml:"dashboard"`
+	// Honor tunes the weekly 红黑榜 (features_honor.go).
+	Honor HonorConfig `yaml:"honor"`
 }
 
 // EmulatorConfig lists who is in each emulated WeChat group, registered or not.
@@ -266,6 +268,7 @@ func (c *Config) validate() error {
 	errs = append(errs, c.Reports.validate()...)
 	errs = append(errs, c.Tasks.validate()...)
 	errs = append(errs, c.validateDashboard()...)
+	errs = append(errs, c.Honor.validate()...)
 	return errors.Join(errs...)
 }
 
