@@ -160,15 +160,7 @@ func (b HonorBoard) Text(loc *time.Location, limit int) string {
 	var s strings.Builder
 	since, until := b.Since.In(loc), b.Until.In(loc)
 	fmt.Fprintf(&s, "【红黑榜】%d月%d日—%d月%d日", since.Month(), since.Day(), until.Month(), until.Day())
-	s.WriteString("\n🔴 红榜")
-	if len(b.Red) == 0 {
-		s.WriteString("\n（本周暂无）")
-	}
-	for i, e := range b.Red {
-		if i == limit {
-			fmt.Fprintf(&s, "\n……另有%d个单位", len(b.Red)-limit)
-			break
-		}
+	writeHonorList(&s, "\n🔴 红榜", "（本周暂无）", b.Red, limit, func(e HonorEntry) []string {
 		var why []string
 		if e.ClosedOnTime > 0 {
 			why = append(why, fmt.Sprintf("按期办结%d项", e.ClosedOnTime))
@@ -179,36 +171,44 @@ func (b HonorBoard) Text(loc *time.Location, limit int) string {
 		if n := len(e.Praises); n > 0 {
 			why = append(why, fmt.Sprintf("获点赞%d次（%s：%s）", n, e.Praises[n-1].MemberName, e.Praises[n-1].Text))
 		}
-		fmt.Fprintf(&s, "\n%d. %s：%s", i+1, e.Unit, strings.Join(why, "，"))
+		return why
+	})
+	writeHonorList(&s, "\n⚫ 黑榜", "（本周无逾期、无停滞、无缺交）", b.Black, limit, func(e HonorEntry) []string {
+		var why []string
+		for _, x := range []struct {
+			n      int
+			format string
+			args   []any
+		}{
+			{e.OverdueTasks, "最长逾期%d天（逾期%d项）", []any{e.MaxOverdueDays, e.OverdueTasks}},
+			{e.StalledTasks, "最长%d天无进展（停滞%d项）", []any{e.MaxStalledDays, e.StalledTasks}},
+			{e.Missing, "作业未交%d次", []any{e.Missing}},
+			{e.Late, "作业迟交%d次", []any{e.Late}},
+			{e.ClosedLate, "超期办结%d项", []any{e.ClosedLate}},
+		} {
+			if x.n > 0 {
+				why = append(why, fmt.Sprintf(x.format, x.args...))
+			}
+		}
+		return why
+	})
+	return s.String()
+}
+
+// writeHonorList writes one list: a heading, then up to limit numbered units
+// with their reasons, or none when the list is empty.
+func writeHonorList(s *strings.Builder, heading, none string, es []HonorEntry, limit int, reasons func(HonorEntry) []string) {
+	s.WriteString(heading)
+	if len(es) == 0 {
+		s.WriteString("\n" + none)
 	}
-	s.WriteString("\n⚫ 黑榜")
-	if len(b.Black) == 0 {
-		s.WriteString("\n（本周无逾期、无停滞、无缺交）")
-	}
-	for i, e := range b.Black {
+	for i, e := range es {
 		if i == limit {
-			fmt.Fprintf(&s, "\n……另有%d个单位", len(b.Black)-limit)
+			fmt.Fprintf(s, "\n……另有%d个单位", len(es)-limit)
 			break
 		}
-		var why []string
-		if e.OverdueTasks > 0 {
-			why = append(why, fmt.Sprintf("最长逾期%d天（逾期%d项）", e.MaxOverdueDays, e.OverdueTasks))
-		}
-		if e.StalledTasks > 0 {
-			why = append(why, fmt.Sprintf("最长%d天无进展（停滞%d项）", e.MaxStalledDays, e.StalledTasks))
-		}
-		if e.Missing > 0 {
-			why = append(why, fmt.Sprintf("作业未交%d次", e.Missing))
-		}
-		if e.Late > 0 {
-			why = append(why, fmt.Sprintf("作业迟交%d次", e.Late))
-		}
-		if e.ClosedLate > 0 {
-			why = append(why, fmt.Sprintf("超期办结%d项", e.ClosedLate))
-		}
-		fmt.Fprintf(&s, "\n%d. %s：%s", i+1, e.Unit, strings.Join(why, "，"))
+		fmt.Fprintf(s, "\n%d. %s：%s", i+1, e.Unit, strings.Join(reasons(e), "，"))
 	}
-	return s.String()
 }
 
 // LoadHonorBoard reads what a group's board needs from tx and builds it.

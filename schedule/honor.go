@@ -59,11 +59,8 @@ func (j *HonorJob) Run(ctx context.Context, now time.Time) error {
 		j.log.Info("红黑榜 not posted on a holiday", "day", day, "holiday", name)
 		return nil
 	}
-	var groups []*qunzhu.Group
-	if err := j.store.View(ctx, func(tx qunzhu.Tx) (err error) {
-		groups, err = tx.Groups()
-		return err
-	}); err != nil {
+	groups, err := allGroups(ctx, j.store)
+	if err != nil {
 		return err
 	}
 	loc := j.cfg.Weekly.Location

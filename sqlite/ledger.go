@@ -54,16 +54,7 @@ func (t *tx) LedgerTasks(f qunzhu.LedgerFilter) ([]*qunzhu.Task, error) {
 	}
 	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
 	args = append(args, limit)
-	list, err := t.selectTasks(q, args...)
-	if err != nil {
-		return nil, err
-	}
-	for _, task := range list {
-		if err := t.loadAssignees(task); err != nil {
-			return nil, err
-		}
-	}
-	return list, nil
+	return t.selectTasksWithAssignees(q, args...)
 }
 
 // GroupTickets lists the hotline tickets whose task belongs to the groups.

@@ -334,6 +334,11 @@ func (t *tx) Tasks(f qunzhu.TaskFilter) ([]*qunzhu.Task, error) {
 	}
 	q += ` ORDER BY (status = 'open' AND deadline < ?) DESC, deadline, id LIMIT ?`
 	args = append(args, ms(t.now), limit)
+	return t.selectTasksWithAssignees(q, args...)
+}
+
+// selectTasksWithAssignees is selectTasks for lists that show who does what.
+func (t *tx) selectTasksWithAssignees(q string, args ...any) ([]*qunzhu.Task, error) {
 	list, err := t.selectTasks(q, args...)
 	if err != nil {
 		return nil, err
