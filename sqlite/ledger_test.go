@@ -105,3 +105,21 @@ func TestPraises_WeekRange(t *testing.T) {
 		return err
 	})
 }
+
+// BenchmarkOutboxCounts is the metrics scrape's store read with 100k rows of
+// history: it reads the whole outbox, so its cost follows the history.
+func BenchmarkOutboxCounts(b *testing.B) {
+	s := openTest(b, nil)
+	g := mustGroup(b, s, "区委干部群")
+	fillOutbox(b, s, g.ID, 100_000, 100)
+	b.ReportAllocs()
+	for b.Loop() {
+		view(b, s, func(tx qunzhu.Tx) error {
+			counts, err := tx.OutboxCounts()
+			if err == nil && len(counts) != 8 {
+				b.Fatalf("%d series, want 8", len(counts))
+			}
+			return err
+		})
+	}
+}
