@@ -16,19 +16,29 @@ type LedgerRow struct {
 }
 
 // LoadLedger reads the ledger rows for f, each with its group name, its
-// assignees' names and its history.
+// assignees' names and its history, in a fixed number of queries however
+// many tasks there are (names are cached, histories read together).
 func LoadLedger(tx Tx, f LedgerFilter) ([]LedgerRow, error) {
 	tasks, err := tx.LedgerTasks(f)
 	if err != nil {
 		return nil, err
 	}
-	groups := map[int64]string{}
+	ids := make([]int64, len(tasks))
+	for i, t := range tasks {
+		ids[i] = t.ID
+	}
+	events, err := tx.TaskEventsOf(ids)
+	if err != nil {
+		return nil, err
+	}
+	names := ledgerNames{tx: tx, groups: map[int64]string{}, members: map[int64]string{}}
 	rows := make([]LedgerRow, 0, len(tasks))
 	for _, t := range tasks {
-		r, err := ledgerRow(tx, t, groups)
+		r, err := names.row(t)
 		if err != nil {
 			return nil, err
 		}
+		r.Events = events[t.ID]
 		rows = append(rows, r)
 	}
 	return rows, nil
@@ -36,30 +46,44 @@ func LoadLedger(tx Tx, f LedgerFilter) ([]LedgerRow, error) {
 
 // LedgerRowOf reads one task's ledger row (the dashboard's task page).
 func LedgerRowOf(tx Tx, t *Task) (LedgerRow, error) {
-	return ledgerRow(tx, t, map[int64]string{})
+	names := ledgerNames{tx: tx, groups: map[int64]string{}, members: map[int64]string{}}
+	r, err := names.row(t)
+	if err == nil {
+		r.Events, err = tx.TaskEvents(t.ID)
+	}
+	return r, err
 }
 
-// ledgerRow fills a row; groups caches group names across rows.
-func ledgerRow(tx Tx, t *Task, groups map[int64]string) (LedgerRow, error) {
-	name, ok := groups[t.GroupID]
+// ledgerNames looks up group and member names once each.
+type ledgerNames struct {
+	tx      Tx
+	groups  map[int64]string
+	members map[int64]string
+}
+
+// row fills a row's names (not its history).
+func (n ledgerNames) row(t *Task) (LedgerRow, error) {
+	name, ok := n.groups[t.GroupID]
 	if !ok {
-		g, err := tx.GroupByID(t.GroupID)
+		g, err := n.tx.GroupByID(t.GroupID)
 		if err != nil {
 			return LedgerRow{}, err
 		}
-		name, groups[t.GroupID] = g.Name, g.Name
+		name, n.groups[t.GroupID] = g.Name, g.Name
 	}
 	r := LedgerRow{Group: name, Task: t}
 	for _, id := range t.AssigneeIDs {
-		m, err := tx.MemberByID(id)
-		if err != nil {
-			return LedgerRow{}, err
+		m, ok := n.members[id]
+		if !ok {
+			mem, err := n.tx.MemberByID(id)
+			if err != nil {
+				return LedgerRow{}, err
+			}
+			m, n.members[id] = mem.Name, mem.Name
 		}
-		r.Assignees = append(r.Assignees, m.Name)
+		r.Assignees = append(r.Assignees, m)
 	}
-	var err error
-	r.Events, err = tx.TaskEvents(t.ID)
-	return r, err
+	return r, nil
 }
 
 // CellState is a unit's standing in one report cycle of the 作业 matrix.

@@ -42,6 +42,10 @@ type LedgerTx interface {
 	OutboxCounts() ([]OutboxCount, error)
 	// LadderStepCounts counts the escalation steps taken, by step key.
 	LadderStepCounts() (map[string]int, error)
+	// TaskEventsOf reads the histories of many tasks, each oldest first.
+	TaskEventsOf(taskIDs []int64) (map[int64][]*TaskEvent, error)
+	// LedgerUnits lists the units of the groups' tasks, sorted.
+	LedgerUnits(groupIDs []int64) ([]string, error)
 }
 
 // DaysOverdue is how many whole days an open task is past its deadline at

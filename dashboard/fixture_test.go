@@ -29,7 +29,7 @@ var t0 = time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
 
 // world is a store filled the way the features fill it, and a dashboard over it.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	store   *sqlite.Store
 	clock   *qunzhu.FakeClock // the store's (domain) clock
 	wall    *qunzhu.FakeClock // the dashboard's clock for sign-in expiry
@@ -61,7 +61,7 @@ func pngBytes(t testing.TB, c color.Color) []byte {
 	return b.Bytes()
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{t: t, clock: qunzhu.NewFakeClock(t0), wall: qunzhu.NewFakeClock(t0)}

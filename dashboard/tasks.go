@@ -104,13 +104,7 @@ func (d *Dashboard) handleTasks(w http.ResponseWriter, r *http.Request) {
 			}
 			data.Lines = append(data.Lines, line)
 		}
-		all, err := tx.LedgerTasks(qunzhu.LedgerFilter{GroupIDs: v.IDs()})
-		for _, t := range all {
-			if t.Unit != "" && !slices.Contains(data.Units, t.Unit) {
-				data.Units = append(data.Units, t.Unit)
-			}
-		}
-		slices.Sort(data.Units)
+		data.Units, err = tx.LedgerUnits(v.IDs())
 		return err
 	})
 	if err != nil {

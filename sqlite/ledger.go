@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/qunzhu/qunzhu"
@@ -109,4 +110,63 @@ func (t *tx) LadderStepCounts() (map[string]int, error) {
 		out[x.step] = x.n
 	}
 	return out, nil
+}
+
+// TaskEventsOf reads the histories of many tasks at once (the ledger's
+// pages and workbooks), in chunks that stay under SQLite's variable limit.
+func (t *tx) TaskEventsOf(taskIDs []int64) (map[int64][]*qunzhu.TaskEvent, error) {
+	out := make(map[int64][]*qunzhu.TaskEvent, len(taskIDs))
+	for chunk := range slices.Chunk(taskIDs, 500) {
+		in, args := placeholders(chunk)
+		rows, err := t.query(`SELECT `+taskEventColumns+` FROM task_events WHERE task_id IN (`+in+`) ORDER BY task_id, id`, args...)
+		list, err := collect(rows, err, scanTaskEvent, "task events")
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range list {
+			out[ev.TaskID] = append(out[ev.TaskID], ev)
+		}
+	}
+	return out, nil
+}
+
+// LedgerUnits lists the units the groups' tasks were assigned to, sorted,
+// for the ledger's filter.
+func (t *tx) LedgerUnits(groupIDs []int64) ([]string, error) {
+	if len(groupIDs) == 0 {
+		return nil, nil
+	}
+	in, args := placeholders(groupIDs)
+	rows, err := t.query(`SELECT DISTINCT unit FROM tasks WHERE group_id IN (`+in+`) AND unit <> '' ORDER BY unit`, args...)
+	return collect(rows, err, func(r scanner) (string, error) {
+		var u string
+		return u, r.Scan(&u)
+	}, "ledger units")
+}
+
+// loadAssigneesOf fills the assignees of many tasks with one query per 500,
+// rather than one per task.
+func (t *tx) loadAssigneesOf(list []*qunzhu.Task) error {
+	byID := make(map[int64]*qunzhu.Task, len(list))
+	ids := make([]int64, len(list))
+	for i, task := range list {
+		task.AssigneeIDs = task.AssigneeIDs[:0]
+		byID[task.ID], ids[i] = task, task.ID
+	}
+	for chunk := range slices.Chunk(ids, 500) {
+		in, args := placeholders(chunk)
+		rows, err := t.query(`SELECT task_id, member_id FROM task_assignees WHERE task_id IN (`+in+`) ORDER BY task_id, position`, args...)
+		pairs, err := collect(rows, err, func(r scanner) ([2]int64, error) {
+			var p [2]int64
+			return p, r.Scan(&p[0], &p[1])
+		}, "assignees")
+		if err != nil {
+			return err
+		}
+		for _, p := range pairs {
+			task := byID[p[0]]
+			task.AssigneeIDs = append(task.AssigneeIDs, p[1])
+		}
+	}
+	return nil
 }
