@@ -50,8 +50,9 @@ type Config struct {
 	// Sessions reports each platform's chat session; nil shows none.
 	Sessions func() []Session
 	// LoginURL is today's QR login page with its token (/login?token=…),
-	// linked for IT staff only.
-	LoginURL string
+	// linked for IT staff only; LoginQRURL its QR code image
+	// (/login/qr.png?token=…), shown to IT staff while a code waits.
+	LoginURL, LoginQRURL string
 	// DailyCap is the account's daily send cap, shown beside today's sends.
 	DailyCap int
 	// PublicURL is the base of links handed out (owner sign-in, downloads);

@@ -42,6 +42,7 @@ type world struct {
 	hotline *qunzhu.Task  // cadres, from a 12345 ticket
 	secret  *qunzhu.Task  // mayors: 张书记 must never see it
 	photo   int64
+	state   qunzhu.SessionState // the chat session the dashboard reports
 	subOK   *qunzhu.Submission
 	subLate *qunzhu.Submission
 	subMay  *qunzhu.Submission // mayors' hand-in
@@ -64,7 +65,7 @@ func pngBytes(t testing.TB, c color.Color) []byte {
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{t: t, clock: qunzhu.NewFakeClock(t0), wall: qunzhu.NewFakeClock(t0)}
+	w := &world{t: t, clock: qunzhu.NewFakeClock(t0), wall: qunzhu.NewFakeClock(t0), state: qunzhu.StateOnline}
 	var err error
 	w.store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "q.db"), w.clock)
 	if err != nil {
@@ -144,9 +145,9 @@ func newWorld(t testing.TB) *world {
 	w.clock.Set(t0.Add(13 * day)) // Saturday 5 December: the lamp is 10 days overdue
 	w.dash = dashboard.New(dashboard.Config{
 		Store: w.store, Exporter: xlsx.Exporter{}, AdminToken: adminToken, Key: bytes.Repeat([]byte{7}, 32),
-		Clock: w.wall, DailyCap: 500, LoginURL: "/login?token=" + adminToken,
+		Clock: w.wall, DailyCap: 500, LoginURL: "/login?token=" + adminToken, LoginQRURL: "/login/qr.png?token=" + adminToken,
 		Sessions: func() []dashboard.Session {
-			return []dashboard.Session{{Platform: "wechat", State: qunzhu.StateOnline, Since: t0}}
+			return []dashboard.Session{{Platform: "wechat", State: w.state, Since: t0}}
 		},
 	})
 	w.srv = httptest.NewServer(w.dash)

@@ -93,7 +93,8 @@ func (d *Dashboard) handleBroadcasts(w http.ResponseWriter, r *http.Request) {
 type sessionsData struct {
 	Sessions []sessionView
 	LoginURL string // IT staff only
-	QRURL    string
+	QRURL    string // IT staff only, while a platform waits for a scan
+	Refresh  bool   // reload while a platform is not online: codes expire
 	Backlog  qunzhu.OutboxStats
 }
 
@@ -101,8 +102,17 @@ type sessionsData struct {
 // login page (QR code) with its token, owners only the state.
 func (d *Dashboard) handleSessions(w http.ResponseWriter, r *http.Request) {
 	data := sessionsData{Sessions: d.sessions()}
-	if viewerOf(r).Admin && d.cfg.LoginURL != "" {
+	admin := viewerOf(r).Admin
+	if admin {
 		data.LoginURL = d.cfg.LoginURL
+	}
+	for _, s := range data.Sessions {
+		if !s.Online {
+			data.Refresh = true
+		}
+		if admin && s.Raw == qunzhu.StateWaitingScan {
+			data.QRURL = d.cfg.LoginQRURL
+		}
 	}
 	var err error
 	if data.Backlog, err = d.cfg.Store.OutboxStats(r.Context()); err != nil {

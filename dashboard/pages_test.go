@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/qunzhu/qunzhu"
 )
 
 func TestOverview(t *testing.T) {
@@ -110,6 +112,21 @@ func TestTicketsBroadcastsSessions(t *testing.T) {
 	_, _, body = w.owner("张书记").get("/ui/sessions")
 	contains(t, "登录 (owner)", body, "在线（online）", "扫码登录由 IT 管理员负责")
 	lacks(t, "登录 (owner)", body, adminToken)
+}
+
+func TestSessionsPage_QRWhileWaiting(t *testing.T) {
+	w := newWorld(t)
+	b := w.admin()
+	_, _, body := b.get("/ui/sessions")
+	lacks(t, "登录 while online", body, "qr.png", `http-equiv="refresh"`)
+	w.state = qunzhu.StateWaitingScan
+	_, _, body = b.get("/ui/sessions")
+	contains(t, "登录 while waiting", body, "等待扫码", `src="/login/qr.png?token=`+adminToken+`"`, `<meta http-equiv="refresh" content="10">`)
+	_, _, body = w.owner("张书记").get("/ui/sessions")
+	contains(t, "an owner's 登录 while waiting", body, "等待扫码")
+	lacks(t, "an owner's 登录 while waiting", body, "qr.png", adminToken)
+	_, _, body = b.get("/ui/")
+	contains(t, "概览 while waiting", body, `<b class="bad">等待扫码</b>`)
 }
 
 func TestPages_Headers(t *testing.T) {

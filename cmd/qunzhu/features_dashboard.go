@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,13 +100,15 @@ func wireDashboard(a *app, senderCfg *outbox.Config) error {
 		return err
 	}
 	loc := a.router.Location()
-	loginURL := ""
+	loginURL, qrURL := "", ""
 	if a.cfg.LoginToken != "" {
-		loginURL = strings.TrimRight(a.cfg.PublicURL, "/") + "/login?token=" + a.cfg.LoginToken
+		q := "?token=" + url.QueryEscape(a.cfg.LoginToken)
+		loginURL = strings.TrimRight(a.cfg.PublicURL, "/") + "/login" + q
+		qrURL = "/login/qr.png" + q
 	}
 	cfg := dashboard.Config{
 		Store: a.store, Exporter: xlsx.Exporter{Location: loc}, AdminToken: a.cfg.LoginToken, Key: key,
-		Location: loc, LoginURL: loginURL, DailyCap: senderCfg.Limits.Daily, PublicURL: a.cfg.PublicURL,
+		Location: loc, LoginURL: loginURL, LoginQRURL: qrURL, DailyCap: senderCfg.Limits.Daily, PublicURL: a.cfg.PublicURL,
 		Logger: a.log.With("component", "dashboard"),
 		Sessions: func() []dashboard.Session {
 			return []dashboard.Session{{Platform: "wechat", State: a.bot.State(), Since: a.bot.StateSince()}}
