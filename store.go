@@ -36,6 +36,8 @@ type Tx interface {
 	ReportTx
 	BroadcastTx
 	IntakeTx
+	LedgerTx
+	HonorTx
 }
 
 // Outbox is the sender's side of the store.

@@ -80,6 +80,9 @@ type Config struct {
 	// Location is where deadlines and report cycles are read and shown;
 	// default Asia/Shanghai.
 	Location *time.Location
+	// OnCommand, when set, is told each command's canonical name as it
+	// arrives ("unknown" for a name no command has): the metrics' counter.
+	OnCommand func(name string)
 }
 
 // DefaultBindCodeTTL is long enough for a colleague to see the message and
@@ -187,6 +190,13 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 	// Never log the text or the args: they may hold a bind code.
 	log := r.cfg.Logger.With(slog.Int64("group", in.GroupID),
 		slog.String("command", cmd.Name), slog.String("msg_id", in.ID))
+	if r.cfg.OnCommand != nil {
+		if spec != nil {
+			r.cfg.OnCommand(spec.Name)
+		} else {
+			r.cfg.OnCommand("unknown")
+		}
+	}
 	if spec == nil {
 		return r.replyError(ctx, in, qunzhu.Errorf(qunzhu.ENOTFOUND,
 			"未知命令「/%s」。发送 /帮助 查看可用命令。", cmd.Name), log)

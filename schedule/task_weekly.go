@@ -76,11 +76,8 @@ func (j *TaskWeekly) Run(ctx context.Context, now time.Time) error {
 	if now.Sub(until) > j.cfg.Grace || j.done == week {
 		return nil
 	}
-	var groups []*qunzhu.Group
-	if err := j.store.View(ctx, func(tx qunzhu.Tx) (err error) {
-		groups, err = tx.Groups()
-		return err
-	}); err != nil {
+	groups, err := allGroups(ctx, j.store)
+	if err != nil {
 		return err
 	}
 	y, m, d := until.Date()
@@ -104,6 +101,15 @@ func (j *TaskWeekly) Run(ctx context.Context, now time.Time) error {
 	j.done = week
 	j.cfg.Logger.Info("task weekly summary done", "week", week, "groups", len(groups))
 	return nil
+}
+
+// allGroups reads every registered group, for the jobs that post to each.
+func allGroups(ctx context.Context, store qunzhu.Store) (groups []*qunzhu.Group, err error) {
+	err = store.View(ctx, func(tx qunzhu.Tx) error {
+		groups, err = tx.Groups()
+		return err
+	})
+	return groups, err
 }
 
 // WeeklyText is the 督办周报 for a week [since, until), units with the most

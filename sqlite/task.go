@@ -145,28 +145,22 @@ func (t *tx) loadAssignees(task *qunzhu.Task) error {
 
 // TaskEvents returns the task's history, oldest first.
 func (t *tx) TaskEvents(taskID int64) ([]*qunzhu.TaskEvent, error) {
-	rows, err := t.query(`SELECT id, task_id, kind, step, actor_id, actor_name, text, image_id, created_at
-		FROM task_events WHERE task_id = ? ORDER BY id`, taskID)
-	if err != nil {
-		return nil, fmt.Errorf("select task events: %w", err)
-	}
-	defer rows.Close()
-	var list []*qunzhu.TaskEvent
-	for rows.Next() {
-		var (
-			ev             qunzhu.TaskEvent
-			kind           string
-			actor, imageID sql.NullInt64
-			at             int64
-		)
-		if err := rows.Scan(&ev.ID, &ev.TaskID, &kind, &ev.Step, &actor, &ev.ActorName, &ev.Text,
-			&imageID, &at); err != nil {
-			return nil, fmt.Errorf("scan task event: %w", err)
-		}
-		ev.Kind, ev.ActorID, ev.ImageID, ev.At = qunzhu.TaskEventKind(kind), actor.Int64, imageID.Int64, fromMs(at)
-		list = append(list, &ev)
-	}
-	return list, rows.Err()
+	rows, err := t.query(`SELECT `+taskEventColumns+` FROM task_events WHERE task_id = ? ORDER BY id`, taskID)
+	return collect(rows, err, scanTaskEvent, "task events")
+}
+
+const taskEventColumns = `id, task_id, kind, step, actor_id, actor_name, text, image_id, created_at`
+
+func scanTaskEvent(row scanner) (*qunzhu.TaskEvent, error) {
+	var (
+		ev             qunzhu.TaskEvent
+		kind           string
+		actor, imageID sql.NullInt64
+		at             int64
+	)
+	err := row.Scan(&ev.ID, &ev.TaskID, &kind, &ev.Step, &actor, &ev.ActorName, &ev.Text, &imageID, &at)
+	ev.Kind, ev.ActorID, ev.ImageID, ev.At = qunzhu.TaskEventKind(kind), actor.Int64, imageID.Int64, fromMs(at)
+	return &ev, err
 }
 
 // ProgressTask appends progress and moves the "last progress" time.
@@ -306,6 +300,15 @@ func (t *tx) RecordTaskSteps(taskID int64, taken []*qunzhu.TaskEvent, lastStep s
 		return fmt.Errorf("update ladder of task %d: %w", taskID, err)
 	}
 	return nil
+}
+
+// selectTasksWithAssignees is selectTasks for lists that show who does what.
+func (t *tx) selectTasksWithAssignees(q string, args ...any) ([]*qunzhu.Task, error) {
+	list, err := t.selectTasks(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return list, t.loadAssigneesOf(list)
 }
 
 func (t *tx) selectTasks(q string, args ...any) ([]*qunzhu.Task, error) {

@@ -99,12 +99,7 @@ func (t *tx) taskPage(f qunzhu.TaskFilter) ([]*qunzhu.Task, error) {
 		return nil, nil
 	}
 	list = list[max(f.Offset, 0):]
-	for _, task := range list {
-		if err := t.loadAssignees(task); err != nil {
-			return nil, err
-		}
-	}
-	return list, nil
+	return list, t.loadAssigneesOf(list)
 }
 
 // overdueAt is the time that splits overdue from not yet due: the filter's,

@@ -17,6 +17,16 @@ const (
 	ctxKeyErrorCode = "qunzhu.error_code" // wire error code of a refused request
 )
 
+// intakeRoutes are the routes other systems post messages to: the ones the
+// metrics count as webhook requests.
+var intakeRoutes = map[string]bool{
+	"/api/v1/messages":            true,
+	"/api/v1/hotline/tickets":     true,
+	"/api/v1/alertmanager/:route": true,
+	"/cgi-bin/webhook/send":       true,
+	"/robot/send":                 true,
+}
+
 // logRequests writes one line per request: method, path, status, duration and,
 // when the request named a configured source, that source. It never logs headers,
 // query strings or bodies: they carry signatures and citizens' data. Probes are
@@ -50,6 +60,9 @@ func (s *server) logRequests() gin.HandlerFunc {
 			attrs = append(attrs, slog.String("error_code", code))
 		}
 		s.logger.LogAttrs(c.Request.Context(), level, "webhook: request", attrs...)
+		if s.onRequest != nil && intakeRoutes[c.FullPath()] {
+			s.onRequest(c.GetString(ctxKeySource), status)
+		}
 	}
 }
 

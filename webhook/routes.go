@@ -48,6 +48,19 @@ func (s *server) routes(e *gin.Engine) {
 		e.GET("/login/qr.png", s.handleLoginQR)
 	}
 
+	// Prometheus metrics, behind the login token (see Deps.MetricsToken).
+	if s.metrics != nil && s.metricsToken != "" {
+		e.GET("/metrics", s.handleMetrics)
+	}
+
+	// The web dashboard: its own package, a plain http.Handler with its own
+	// sign-in, mounted here because this is the one HTTP server.
+	if s.dashboard != nil {
+		ui := gin.WrapH(s.dashboard)
+		e.Any("/ui", ui)
+		e.Any("/ui/*path", ui)
+	}
+
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.methodNotAllowed)
 }

@@ -61,6 +61,20 @@ type Deps struct {
 	// Masker hides citizens' numbers in everything posted, leaving the
 	// configured public numbers readable; nil masks with no exceptions.
 	Masker *qunzhu.Masker
+
+	// OnRequest, when set, is told the source ("" if none was recognised) and
+	// status of every answered intake request (not probes, pages or
+	// /metrics): the metrics' webhook counter.
+	OnRequest func(source string, status int)
+	// Metrics, when set, is served at GET /metrics behind MetricsToken.
+	Metrics http.Handler
+	// MetricsToken is required on /metrics as "Authorization: Bearer …" (or
+	// ?token=); empty: /metrics does not exist here, because the metrics name
+	// groups and sources. Serve them on a separate internal address instead.
+	MetricsToken string
+	// Dashboard, when set, is the web dashboard mounted under /ui (it does
+	// its own sign-in); nil: /ui does not exist.
+	Dashboard http.Handler
 }
 
 // server holds the dependencies the handlers share.
@@ -80,6 +94,11 @@ type server struct {
 	onClockAdvance func()
 	login          *LoginPage
 	masker         *qunzhu.Masker
+
+	onRequest    func(source string, status int)
+	metrics      http.Handler
+	metricsToken string
+	dashboard    http.Handler
 }
 
 // NewServer returns the webhook HTTP handler: probes, the generic and hotline
@@ -107,6 +126,11 @@ func NewServer(d Deps) http.Handler {
 		onClockAdvance: d.OnClockAdvance,
 		login:          d.Login,
 		masker:         d.Masker,
+
+		onRequest:    d.OnRequest,
+		metrics:      d.Metrics,
+		metricsToken: d.MetricsToken,
+		dashboard:    d.Dashboard,
 	}
 	if s.clock == nil {
 		s.clock = qunzhu.SystemClock{}

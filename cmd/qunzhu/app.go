@@ -17,6 +17,7 @@ import (
 	"github.com/qunzhu/qunzhu"
 	"github.com/qunzhu/qunzhu/bot"
 	"github.com/qunzhu/qunzhu/commands"
+	"github.com/qunzhu/qunzhu/metrics"
 	"github.com/qunzhu/qunzhu/outbox"
 	"github.com/qunzhu/qunzhu/ratelimit"
 	"github.com/qunzhu/qunzhu/schedule"
@@ -38,6 +39,9 @@ type app struct {
 	clock   qunzhu.Clock
 	httpLn  net.Listener
 	http    *http.Server
+	metrics *metrics.Metrics
+	// dashboard is the web dashboard's handler, mounted under /ui.
+	dashboard http.Handler
 	// services are long-running parts a feature adds in wireFeatures (the
 	// fallback robot's watch); run starts each and waits for it at shutdown.
 	services []func(context.Context) error
@@ -146,12 +150,18 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		store.Close()
 		return nil, fmt.Errorf("limiter: %w", err)
 	}
+	a.metrics = metrics.New(metrics.Config{
+		Store: store, Clock: clock, Logger: log.With("component", "metrics"),
+		Sessions: func() map[string]qunzhu.SessionState { return map[string]qunzhu.SessionState{"wechat": a.bot.State()} },
+	})
+	a.limiter = a.metrics.Limiter(a.limiter)
 	ttl := time.Duration(cfg.BindCodeTTL)
 	loc, err := cfg.location()
 	if err != nil {
 		return nil, fmt.Errorf("timezone: %w", err)
 	}
-	a.router = commands.NewRouter(store, commands.Config{BotNames: cfg.BotNames, BindCodeTTL: ttl, Logger: log, Location: loc})
+	a.router = commands.NewRouter(store, commands.Config{BotNames: cfg.BotNames, BindCodeTTL: ttl, Logger: log, Location: loc,
+		OnCommand: a.metrics.Command})
 	a.bot = bot.New(store, bot.Config{
 		DataDir:   cfg.DataDir,
 		Transport: opt.transport,
@@ -196,6 +206,10 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 			// Webhook intake: per-source rate limits, times in messages,
 			// masking with the owner's public numbers left readable.
 			Limiter: a.limiter, Location: loc, Masker: masker,
+
+			// Observing: metrics here unless they have their own address; the dashboard.
+			OnRequest: a.metrics.WebhookRequest, Metrics: a.metrics.Handler(),
+			MetricsToken: cfg.metricsToken(), Dashboard: a.dashboard,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

@@ -58,6 +58,14 @@ type Config struct {
 	// Retention is how long sent and failed messages and hotline digests
 	// are kept (default 720h = 30 days, at least 48h); QUNZHU_RETENTION.
 	Retention Duration `yaml:"retention"`
+	// MetricsAddr, when set, serves /metrics there without a token (an
+	// internal address); otherwise /metrics is on http_addr behind
+	// login_token. Or QUNZHU_METRICS_ADDR.
+	MetricsAddr string `yaml:"metrics_addr"`
+	// Dashboard tunes the web dashboard and the 红黑榜 (features_dashboard.go).
+	Dashboard DashboardConfig `yaml:"dashboard"`
+	// Honor tunes the weekly 红黑榜 (features_honor.go).
+	Honor HonorConfig `yaml:"honor"`
 }
 
 // MaskingConfig lists the numbers that must stay readable in groups although
@@ -219,6 +227,7 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 		}
 	}
 	errs = append(errs, cfg.loadDelivery(getenv)...)
+	cfg.loadDashboard(getenv)
 	errs = append(errs, cfg.loadWebhookTokens(getenv)...)
 	return cfg, errors.Join(errs...)
 }
@@ -302,6 +311,8 @@ func (c *Config) validate() error {
 	errs = append(errs, c.Broadcasts.validate()...)
 	errs = append(errs, c.Reports.validate()...)
 	errs = append(errs, c.Tasks.validate()...)
+	errs = append(errs, c.validateDashboard()...)
+	errs = append(errs, c.Honor.validate()...)
 	return errors.Join(errs...)
 }
 

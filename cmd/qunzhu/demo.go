@@ -61,6 +61,16 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		secret, generated = hex.EncodeToString(b), true
 	}
+	// The dashboard and the login page need a token; the demo makes one up
+	// (printed below) unless QUNZHU_LOGIN_TOKEN pins it.
+	tokenGenerated := cfg.LoginToken == ""
+	if tokenGenerated {
+		b := make([]byte, 12)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		cfg.LoginToken = hex.EncodeToString(b)
+	}
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
@@ -100,7 +110,14 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fmt.Fprintf(stdout, "  Webhook 服务 server:        %s\n", a.httpURL())
 	fmt.Fprintf(stdout, "  数据目录 data dir:          %s\n", cfg.DataDir)
 	fmt.Fprintf(stdout, "  演示时钟 demo clock:        %s/_demo/clock   (POST {\"advance\":\"25h\"} 快进 / jump ahead)\n", a.httpURL())
-	fmt.Fprintf(stdout, "  登录页 login page:          %s/login\n", strings.TrimRight(cfg.PublicURL, "/"))
+	fmt.Fprintf(stdout, "  登录页 login page:          %s/login?token=…\n", strings.TrimRight(cfg.PublicURL, "/"))
+	fmt.Fprintf(stdout, "  后台 dashboard:             %s/ui/   (用令牌登录 / sign in with the token)\n", strings.TrimRight(cfg.PublicURL, "/"))
+	if tokenGenerated {
+		fmt.Fprintf(stdout, "  登录令牌 login token:       %s   (固定它 / pin it with QUNZHU_LOGIN_TOKEN)\n", cfg.LoginToken)
+	} else {
+		fmt.Fprintf(stdout, "  登录令牌 login token:       from QUNZHU_LOGIN_TOKEN\n")
+	}
+	fmt.Fprintf(stdout, "  指标 metrics:               %s/metrics   (Authorization: Bearer <令牌 token>)\n", strings.TrimRight(cfg.PublicURL, "/"))
 	if generated {
 		fmt.Fprintf(stdout, "  webhook 来源 source %q 密钥 secret: %s   (固定它 / pin it with QUNZHU_DEMO_SECRET)\n", demoSource, secret)
 	} else {

@@ -28,5 +28,20 @@ func wireFeatures(a *app, senderCfg *outbox.Config) error {
 		return err
 	}
 
+	// 红黑榜 and 点赞.
+	if err := wireHonor(a); err != nil {
+		return err
+	}
+
+	// The web dashboard (/ui), /导出 and /后台.
+	if err := wireDashboard(a, senderCfg); err != nil {
+		return err
+	}
+
+	// Metrics on their own address, when configured.
+	if err := wireMetricsAddr(a); err != nil {
+		return err
+	}
+
 	return nil
 }
