@@ -44,6 +44,16 @@ type Request struct {
 	Cmd    Command
 	Now    time.Time // the transaction's time (the store's clock)
 	Router *Router
+	// At lists the people the reply mentions (see MentionAll), so platforms
+	// with real mentions notify them.
+	At []qunzhu.At
+}
+
+// MentionAll records that the reply mentions ms.
+func (r *Request) MentionAll(ms []*qunzhu.Member) {
+	for _, m := range ms {
+		r.At = append(r.At, qunzhu.AtMember(m))
+	}
 }
 
 // Member returns the bound member who sent the command, or nil for a guest:
@@ -186,7 +196,9 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 		if err != nil || reply == "" {
 			return err
 		}
-		dup, err := tx.Enqueue(replyMessage(in, reply, req.Now))
+		msg := replyMessage(in, reply, req.Now)
+		msg.At = append(msg.At, req.At...)
+		dup, err := tx.Enqueue(msg)
 		if err == nil && dup {
 			return errDuplicate
 		}

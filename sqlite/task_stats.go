@@ -16,9 +16,10 @@ const taskStatsQuery = `SELECT unit,
 	coalesce(sum(status = 'closed' AND finished_at <= deadline), 0),
 	coalesce(sum(status = 'closed' AND finished_at > deadline), 0),
 	coalesce(sum(status <> 'closed'), 0),
-	coalesce(sum(status = 'open' AND deadline < ?), 0),
-	avg(CASE WHEN status = 'closed' THEN finished_at - created_at END)
-	FROM tasks WHERE group_id = ? AND created_at >= ? AND created_at < ?
+	coalesce(sum(status = 'open' AND deadline < ? AND suspended_at IS NULL), 0),
+	avg(CASE WHEN status = 'closed' THEN finished_at - created_at END),
+	coalesce(sum(extensions), 0), coalesce(sum(transfers), 0)
+	FROM tasks WHERE group_id = ? AND created_at >= ? AND created_at < ? AND withdrawn = 0
 	GROUP BY unit`
 
 // TaskStats counts, per unit, the tasks assigned in [since, until), ranked
@@ -39,7 +40,8 @@ func (t *tx) TaskStats(groupID int64, since, until, now time.Time) ([]qunzhu.Tas
 			s   qunzhu.TaskUnitStats
 			avg sql.NullFloat64
 		)
-		if err := rows.Scan(&s.Unit, &s.Assigned, &s.ClosedOnTime, &s.ClosedLate, &s.Open, &s.Overdue, &avg); err != nil {
+		if err := rows.Scan(&s.Unit, &s.Assigned, &s.ClosedOnTime, &s.ClosedLate, &s.Open, &s.Overdue, &avg,
+			&s.Extended, &s.Transferred); err != nil {
 			return nil, fmt.Errorf("scan task stats: %w", err)
 		}
 		if avg.Valid {
@@ -58,13 +60,13 @@ func (t *tx) TaskStats(groupID int64, since, until, now time.Time) ([]qunzhu.Tas
 // and those open past their deadline now, each through its own index.
 const taskWeekQuery = `SELECT unit, sum(n), sum(c), sum(o) FROM (
 	SELECT unit, 1 AS n, 0 AS c, 0 AS o FROM tasks
-		WHERE group_id = ? AND created_at >= ? AND created_at < ?
+		WHERE group_id = ? AND created_at >= ? AND created_at < ? AND withdrawn = 0
 	UNION ALL
 	SELECT unit, 0, 1, 0 FROM tasks
-		WHERE group_id = ? AND closed_at >= ? AND closed_at < ?
+		WHERE group_id = ? AND closed_at >= ? AND closed_at < ? AND withdrawn = 0
 	UNION ALL
 	SELECT unit, 0, 0, 1 FROM tasks
-		WHERE group_id = ? AND status <> 'closed' AND status = 'open' AND deadline < ?
+		WHERE group_id = ? AND status <> 'closed' AND status = 'open' AND deadline < ? AND suspended_at IS NULL
 ) GROUP BY unit ORDER BY sum(o) DESC, unit`
 
 // TaskWeek counts what happened in a group in [since, until), and what is
