@@ -129,6 +129,16 @@ type Transfer struct {
 	Unit        string
 	AssigneeIDs []int64
 	Deadline    time.Time
+	Note        string // the history's text, "由市城管委转区委办"
+}
+
+// ResumedDeadline is the deadline a suspended task gets back when resumed at
+// now without a new one: the old one moved by the time it was suspended.
+func (t *Task) ResumedDeadline(now time.Time) time.Time {
+	if t.SuspendedAt.IsZero() {
+		return t.Deadline
+	}
+	return t.Deadline.Add(now.Sub(t.SuspendedAt))
 }
 
 // LadderPending is a ladder step taken and recorded but not yet posted: the
@@ -150,12 +160,14 @@ type LadderPending struct {
 // caller's rule.
 type TaskWorkflowTx interface {
 	// RequestExtension records an assignee's request for newDeadline;
-	// ECONFLICT when one is pending already.
-	RequestExtension(taskID int64, by TaskActor, newDeadline time.Time, reason string) (*TaskExtension, error)
+	// ECONFLICT when one is pending already. note is the history's text (the
+	// caller writes times in the group's zone).
+	RequestExtension(taskID int64, by TaskActor, newDeadline time.Time, reason, note string) (*TaskExtension, error)
 	// PendingExtension is the task's pending request; ENOTFOUND when none.
 	PendingExtension(taskID int64) (*TaskExtension, error)
 	// DecideExtension grants or refuses the pending request. Granting moves
-	// the deadline, counts an extension and starts a new ladder round.
+	// the deadline, counts an extension and starts a new ladder round. text
+	// is the refusal's reason, or the history's note of a grant.
 	DecideExtension(taskID int64, by TaskActor, grant bool, text string) (*TaskExtension, error)
 	// TransferTask hands the task to another unit and people (转办), keeping
 	// its history; a deadline in tr starts a new ladder round.
@@ -163,10 +175,9 @@ type TaskWorkflowTx interface {
 	// WithdrawTask withdraws the task (撤销): closed, out of the statistics.
 	WithdrawTask(taskID int64, by TaskActor, reason string) (*TaskEvent, error)
 	// SuspendTask stops the clock (中止) until ResumeTask, which sets the
-	// deadline (zero: the old one moved by the time suspended) and starts a
-	// new ladder round.
+	// new deadline (see Task.ResumedDeadline) and starts a new ladder round.
 	SuspendTask(taskID int64, by TaskActor, reason string) (*TaskEvent, error)
-	ResumeTask(taskID int64, by TaskActor, deadline time.Time) (*TaskEvent, error)
+	ResumeTask(taskID int64, by TaskActor, deadline time.Time, note string) (*TaskEvent, error)
 	// NudgeTask records a manual 催办.
 	NudgeTask(taskID int64, by TaskActor, text string) (*TaskEvent, error)
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu"
@@ -112,11 +113,12 @@ func (ts *Tasks) extend(req *Request, arg, text string) (string, error) {
 		}
 	}
 	actor := qunzhu.MemberActor(m)
-	if _, err := req.Tx.RequestExtension(task.ID, actor, due.At, reason); err != nil {
+	note := fmt.Sprintf("申请延期至%s：%s", qunzhu.FormatWhen(due.At, now), reason)
+	if _, err := req.Tx.RequestExtension(task.ID, actor, due.At, reason, note); err != nil {
 		return "", err
 	}
 	if manager {
-		if _, err := req.Tx.DecideExtension(task.ID, actor, true, ""); err != nil {
+		if _, err := req.Tx.DecideExtension(task.ID, actor, true, grantNote(task, due.At, now)); err != nil {
 			return "", err
 		}
 		who, err := ts.assigneesMentioned(req, task)
@@ -135,6 +137,11 @@ func (ts *Tasks) extend(req *Request, arg, text string) (string, error) {
 	}
 	return fmt.Sprintf("已申请督办%s「%s」延期至%s%s，理由：%s\n请%s审批：/同意 延期 %d 或 /驳回 延期 %d 理由",
 		task.Number(), task.Title, qunzhu.FormatWhen(due.At, now), due.Note, reason, who, task.ID, task.ID), nil
+}
+
+// grantNote is the history's text of a granted extension.
+func grantNote(task *qunzhu.Task, deadline, now time.Time) string {
+	return fmt.Sprintf("期限由%s延至%s", qunzhu.FormatWhen(task.Deadline, now), qunzhu.FormatWhen(deadline, now))
 }
 
 // assigner is the task's assigner as a member, nil for the system.
@@ -176,15 +183,21 @@ func (ts *Tasks) decide(req *Request, grant bool) (string, error) {
 	if !grant && text == "" {
 		return "", qunzhu.Errorf(qunzhu.EINVALID, "请写上驳回理由。例：%s", exampleRefuse)
 	}
-	ext, err := req.Tx.DecideExtension(task.ID, qunzhu.MemberActor(req.Member()), grant, text)
+	ext, err := req.Tx.PendingExtension(task.ID)
 	if err != nil {
+		return "", err
+	}
+	now := req.Local()
+	if grant {
+		text = grantNote(task, ext.NewDeadline, now)
+	}
+	if _, err := req.Tx.DecideExtension(task.ID, qunzhu.MemberActor(req.Member()), grant, text); err != nil {
 		return "", err
 	}
 	who, err := ts.assigneesMentioned(req, task)
 	if err != nil {
 		return "", err
 	}
-	now := req.Local()
 	if grant {
 		return fmt.Sprintf("已同意督办%s「%s」延期：期限延至%s，重新开始催办。%s", task.Number(), task.Title,
 			qunzhu.FormatWhen(ext.NewDeadline, now), who), nil
@@ -218,7 +231,10 @@ func (ts *Tasks) handleTransfer(req *Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tr := qunzhu.Transfer{Unit: unit, Deadline: due.At}
+	tr := qunzhu.Transfer{Unit: unit, Deadline: due.At, Note: fmt.Sprintf("由%s转%s", task.Unit, unit)}
+	if !due.At.IsZero() {
+		tr.Note += "，期限" + qunzhu.FormatWhen(due.At, now)
+	}
 	for _, m := range assignees {
 		tr.AssigneeIDs = append(tr.AssigneeIDs, m.ID)
 	}
@@ -290,7 +306,11 @@ func (ts *Tasks) handleResume(req *Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := req.Tx.ResumeTask(task.ID, qunzhu.MemberActor(req.Member()), due.At); err != nil {
+	deadline := due.At
+	if deadline.IsZero() {
+		deadline = task.ResumedDeadline(now)
+	}
+	if _, err := req.Tx.ResumeTask(task.ID, qunzhu.MemberActor(req.Member()), deadline, "期限"+qunzhu.FormatWhen(deadline, now)); err != nil {
 		return "", err
 	}
 	fresh, err := req.Tx.TaskByID(task.ID)

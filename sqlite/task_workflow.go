@@ -19,7 +19,7 @@ import (
 const newRound = `deadline = ?, ladder_round = ladder_round + 1, ladder_step = '', next_action_at = :now`
 
 // RequestExtension records an assignee's 延期 request.
-func (t *tx) RequestExtension(taskID int64, by qunzhu.TaskActor, newDeadline time.Time, reason string) (*qunzhu.TaskExtension, error) {
+func (t *tx) RequestExtension(taskID int64, by qunzhu.TaskActor, newDeadline time.Time, reason, note string) (*qunzhu.TaskExtension, error) {
 	task, err := t.TaskByID(taskID)
 	if err != nil {
 		return nil, err
@@ -47,8 +47,7 @@ func (t *tx) RequestExtension(taskID int64, by qunzhu.TaskActor, newDeadline tim
 	if ext.ID, err = res.LastInsertId(); err != nil {
 		return nil, err
 	}
-	text := fmt.Sprintf("申请延期至%s：%s", qunzhu.FormatWhen(newDeadline, t.now), reason)
-	if _, err := t.changeTask(taskID, by, qunzhu.TaskExtensionAsked, text, 0, ``); err != nil {
+	if _, err := t.changeTask(taskID, by, qunzhu.TaskExtensionAsked, note, 0, ``); err != nil {
 		return nil, err
 	}
 	return ext, nil
@@ -86,7 +85,7 @@ func (t *tx) DecideExtension(taskID int64, by qunzhu.TaskActor, grant bool, text
 	}
 	e.State, e.DeciderID, e.DeciderName, e.Decision, e.DecidedAt = qunzhu.ExtensionRefused, by.MemberID, by.Name, strings.TrimSpace(text), t.now
 	if grant {
-		e.State = qunzhu.ExtensionGranted
+		e.State, e.Decision = qunzhu.ExtensionGranted, ""
 	}
 	if _, err := t.exec(`UPDATE task_extensions SET state = ?, decided_by = ?, decider_name = ?, decision = ?,
 		decided_at = ? WHERE id = ?`, string(e.State), taskRef(by.MemberID), by.Name, e.Decision, ms(t.now), e.ID); err != nil {
@@ -96,8 +95,7 @@ func (t *tx) DecideExtension(taskID int64, by qunzhu.TaskActor, grant bool, text
 		_, err = t.changeTask(taskID, by, qunzhu.TaskExtensionRefused, e.Decision, 0, ``)
 		return e, err
 	}
-	_, err = t.changeTask(taskID, by, qunzhu.TaskExtended,
-		fmt.Sprintf("期限由%s延至%s", qunzhu.FormatWhen(e.OldDeadline, t.now), qunzhu.FormatWhen(e.NewDeadline, t.now)), 0,
+	_, err = t.changeTask(taskID, by, qunzhu.TaskExtended, text, 0,
 		newRound+`, extensions = extensions + 1`, ms(e.NewDeadline))
 	return e, err
 }
@@ -115,13 +113,11 @@ func (t *tx) TransferTask(taskID int64, by qunzhu.TaskActor, tr qunzhu.Transfer)
 	if moved.Unit == task.Unit && moved.Unit != "" {
 		return nil, qunzhu.Errorf(qunzhu.EINVALID, "督办#%d已经是%s在办理。", taskID, task.Unit)
 	}
-	text := fmt.Sprintf("由%s转%s", task.Unit, moved.Unit)
 	set, args := `unit = ?, transfers = transfers + 1`, []any{moved.Unit}
 	if !tr.Deadline.IsZero() {
-		text += "，期限" + qunzhu.FormatWhen(tr.Deadline, t.now)
 		set, args = set+`, `+newRound, append(args, ms(tr.Deadline))
 	}
-	ev, err := t.changeTask(taskID, by, qunzhu.TaskTransferred, text, 0, set, args...)
+	ev, err := t.changeTask(taskID, by, qunzhu.TaskTransferred, tr.Note, 0, set, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -170,9 +166,8 @@ func (t *tx) SuspendTask(taskID int64, by qunzhu.TaskActor, reason string) (*qun
 	return ev, t.dropTaskPending(taskID, by, "督办已中止")
 }
 
-// ResumeTask restarts a suspended task (恢复) with a deadline: the given one,
-// or the old one moved by the time it was suspended.
-func (t *tx) ResumeTask(taskID int64, by qunzhu.TaskActor, deadline time.Time) (*qunzhu.TaskEvent, error) {
+// ResumeTask restarts a suspended task (恢复) with a new deadline.
+func (t *tx) ResumeTask(taskID int64, by qunzhu.TaskActor, deadline time.Time, note string) (*qunzhu.TaskEvent, error) {
 	task, err := t.TaskByID(taskID)
 	if err != nil {
 		return nil, err
@@ -180,13 +175,10 @@ func (t *tx) ResumeTask(taskID int64, by qunzhu.TaskActor, deadline time.Time) (
 	if err := task.Allows(qunzhu.TaskResumed); err != nil {
 		return nil, err
 	}
-	if deadline.IsZero() {
-		deadline = task.Deadline.Add(t.now.Sub(task.SuspendedAt))
-	}
 	if !deadline.After(t.now) {
 		return nil, qunzhu.Errorf(qunzhu.EINVALID, "新期限要晚于现在。")
 	}
-	return t.changeTask(taskID, by, qunzhu.TaskResumed, "期限"+qunzhu.FormatWhen(deadline, t.now), 0,
+	return t.changeTask(taskID, by, qunzhu.TaskResumed, note, 0,
 		`suspended_at = NULL, `+newRound, ms(deadline))
 }
 
