@@ -151,6 +151,10 @@ type LadderPending struct {
 	MemberID  int64  // the person a reminder is for; 0 for a notice to the group
 	Step      string // the ladder key, "yellow" or "daily:3"
 	EventStep string // the history key with the round, "r1:yellow"
+	// Passed is where the ladder stood after the step, with the round
+	// (StepEventKey of the task's LadderRound and LadderStep): when the task
+	// is no longer there, the step is stale and is not posted.
+	Passed string
 	NotBefore time.Time
 }
 
@@ -181,7 +185,8 @@ type TaskWorkflowTx interface {
 	// NudgeTask records a manual 催办.
 	NudgeTask(taskID int64, by TaskActor, text string) (*TaskEvent, error)
 
-	// AddLadderPending stores steps to post; DueLadderPending returns those
+	// AddLadderPending stores steps to post (not those already in the
+	// task's history: call it before RecordTaskSteps); DueLadderPending returns those
 	// due at now (up to n, by group then id); DoneLadderPending deletes posted
 	// or stale ones; DeferLadderPending puts some off (a person's limit).
 	AddLadderPending(items []*LadderPending) error

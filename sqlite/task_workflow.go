@@ -187,12 +187,21 @@ func (t *tx) NudgeTask(taskID int64, by qunzhu.TaskActor, text string) (*qunzhu.
 	return t.changeTask(taskID, by, qunzhu.TaskNudged, text, 0, ``)
 }
 
-// AddLadderPending stores steps to post.
+// AddLadderPending stores steps to post, except those whose step is in the
+// task's history already (taken before a reconfiguration of the ladder).
 func (t *tx) AddLadderPending(items []*qunzhu.LadderPending) error {
 	for _, p := range items {
+		var n int
+		if err := t.queryRow(`SELECT count(*) FROM task_events WHERE task_id = ? AND step = ?`,
+			p.TaskID, p.EventStep).Scan(&n); err != nil {
+			return fmt.Errorf("check ladder step: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
 		res, err := t.exec(`INSERT INTO task_ladder_pending (group_id, task_id, member_id, step, event_step,
-			not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, p.GroupID, p.TaskID, taskRef(p.MemberID),
-			p.Step, p.EventStep, ms(p.NotBefore), ms(t.now))
+			passed, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.GroupID, p.TaskID, taskRef(p.MemberID),
+			p.Step, p.EventStep, p.Passed, ms(p.NotBefore), ms(t.now))
 		if err != nil {
 			return fmt.Errorf("insert ladder pending: %w", err)
 		}
@@ -205,7 +214,7 @@ func (t *tx) AddLadderPending(items []*qunzhu.LadderPending) error {
 
 // DueLadderPending returns pending steps due at now, a group's together.
 func (t *tx) DueLadderPending(now time.Time, n int) ([]*qunzhu.LadderPending, error) {
-	rows, err := t.query(`SELECT id, group_id, task_id, member_id, step, event_step, not_before
+	rows, err := t.query(`SELECT id, group_id, task_id, member_id, step, event_step, passed, not_before
 		FROM task_ladder_pending WHERE not_before <= ? ORDER BY group_id, id LIMIT ?`, ms(now), n)
 	return collect(rows, err, func(row scanner) (*qunzhu.LadderPending, error) {
 		var (
@@ -213,7 +222,7 @@ func (t *tx) DueLadderPending(now time.Time, n int) ([]*qunzhu.LadderPending, er
 			member sql.NullInt64
 			nb     int64
 		)
-		err := row.Scan(&p.ID, &p.GroupID, &p.TaskID, &member, &p.Step, &p.EventStep, &nb)
+		err := row.Scan(&p.ID, &p.GroupID, &p.TaskID, &member, &p.Step, &p.EventStep, &p.Passed, &nb)
 		p.MemberID, p.NotBefore = member.Int64, fromMs(nb)
 		return &p, err
 	}, "ladder pending")

@@ -68,6 +68,9 @@ CREATE TABLE task_ladder_pending (
 	member_id  INTEGER REFERENCES members (id),
 	step       TEXT    NOT NULL, -- the ladder key ("yellow", "daily:3")
 	event_step TEXT    NOT NULL, -- the history's key, with the round ("r1:yellow")
+	-- where the ladder stood after the step, with the round: the step is
+	-- stale once the task's ladder moved on
+	passed     TEXT    NOT NULL,
 	not_before INTEGER NOT NULL,
 	created_at INTEGER NOT NULL
 );
