@@ -30,8 +30,8 @@ func TestQuietHoursNextOpen(t *testing.T) {
 	q := qunzhu.DefaultQuietHours()
 	nights := qunzhu.QuietHours{Night: true, From: 22 * time.Hour, To: 8 * time.Hour}
 	tests := []struct {
-		name     string
-		q        qunzhu.QuietHours
+		name      string
+		q         qunzhu.QuietHours
 		now, want time.Time
 	}{
 		{"working day, daytime", q, at(12, 9, 10, 0), at(12, 9, 10, 0)},

@@ -154,7 +154,7 @@ type LadderPending struct {
 	// Passed is where the ladder stood after the step, with the round
 	// (StepEventKey of the task's LadderRound and LadderStep): when the task
 	// is no longer there, the step is stale and is not posted.
-	Passed string
+	Passed    string
 	NotBefore time.Time
 }
 

@@ -18,8 +18,8 @@ type TaskSweepConfig struct {
 	// features that remind people (under the shared keys of PersonLimitKey):
 	// DefaultPersonLimits, one every 2 hours and 3 a day (DESIGN).
 	PersonLimits []qunzhu.Limit
-	Batch     int // tasks per transaction (100)
-	Logger    *slog.Logger
+	Batch        int // tasks per transaction (100)
+	Logger       *slog.Logger
 
 	// Quiet is when no step is taken (免打扰; the zero value: never quiet):
 	// a step due then waits for the end of the quiet time. QuietByGroup

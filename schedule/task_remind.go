@@ -235,4 +235,3 @@ func (n *taskNotice) owners() ([]*qunzhu.Member, error) {
 	}
 	return owners, nil
 }
-
