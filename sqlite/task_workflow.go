@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -191,19 +192,16 @@ func (t *tx) NudgeTask(taskID int64, by qunzhu.TaskActor, text string) (*qunzhu.
 // task's history already (taken before a reconfiguration of the ladder).
 func (t *tx) AddLadderPending(items []*qunzhu.LadderPending) error {
 	for _, p := range items {
-		var n int
-		if err := t.queryRow(`SELECT count(*) FROM task_events WHERE task_id = ? AND step = ?`,
-			p.TaskID, p.EventStep).Scan(&n); err != nil {
-			return fmt.Errorf("check ladder step: %w", err)
-		}
-		if n > 0 {
-			continue
-		}
 		res, err := t.exec(`INSERT INTO task_ladder_pending (group_id, task_id, member_id, step, event_step,
-			passed, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.GroupID, p.TaskID, taskRef(p.MemberID),
-			p.Step, p.EventStep, p.Passed, ms(p.NotBefore), ms(t.now))
+			passed, not_before, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?
+			WHERE NOT EXISTS (SELECT 1 FROM task_events WHERE task_id = ? AND step = ?)`,
+			p.GroupID, p.TaskID, taskRef(p.MemberID), p.Step, p.EventStep, p.Passed, ms(p.NotBefore), ms(t.now),
+			p.TaskID, p.EventStep)
 		if err != nil {
 			return fmt.Errorf("insert ladder pending: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue
 		}
 		if p.ID, err = res.LastInsertId(); err != nil {
 			return err
@@ -230,20 +228,26 @@ func (t *tx) DueLadderPending(now time.Time, n int) ([]*qunzhu.LadderPending, er
 
 // DoneLadderPending deletes posted or stale pending steps.
 func (t *tx) DoneLadderPending(ids []int64) error {
-	for _, id := range ids {
-		if _, err := t.exec(`DELETE FROM task_ladder_pending WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("delete ladder pending: %w", err)
+	return t.eachChunk(ids, `DELETE FROM task_ladder_pending WHERE id IN (%s)`)
+}
+
+// eachChunk runs q (with "%s" for the placeholders) over ids, 500 at a time.
+func (t *tx) eachChunk(ids []int64, q string, first ...any) error {
+	for len(ids) > 0 {
+		n := min(500, len(ids))
+		args := append(slices.Clone(first), make([]any, n)...)
+		for i, id := range ids[:n] {
+			args[len(first)+i] = id
 		}
+		if _, err := t.exec(fmt.Sprintf(q, strings.TrimSuffix(strings.Repeat("?,", n), ",")), args...); err != nil {
+			return fmt.Errorf("ladder pending: %w", err)
+		}
+		ids = ids[n:]
 	}
 	return nil
 }
 
 // DeferLadderPending puts pending steps off until notBefore.
 func (t *tx) DeferLadderPending(ids []int64, notBefore time.Time) error {
-	for _, id := range ids {
-		if _, err := t.exec(`UPDATE task_ladder_pending SET not_before = ? WHERE id = ?`, ms(notBefore), id); err != nil {
-			return fmt.Errorf("defer ladder pending: %w", err)
-		}
-	}
-	return nil
+	return t.eachChunk(ids, `UPDATE task_ladder_pending SET not_before = ? WHERE id IN (%s)`, ms(notBefore))
 }
