@@ -98,6 +98,9 @@ func TestTaskExtension(t *testing.T) {
 	wantContains(t, "stats", e.say(e.owner, "/督办 统计"), "延期1次，转办0次")
 	// The assigner extends directly.
 	wantContains(t, "direct", e.say(e.owner, "/延期 1 6月20日 市里统一部署"), "期限已延至6月20日（周五）18:00")
+	// A strong marker followed by the reason reads as the deadline, not as an
+	// unreadable one.
+	wantContains(t, "marker and reason", e.say(e.owner, "/延期 1 限期30天 市里统一部署"), "期限已延至7月2日（周三）18:00")
 }
 
 // TestTaskTransferWithdrawSuspend: 转办 to another unit keeps the history and

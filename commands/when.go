@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"strings"
 	"time"
 	"unicode"
@@ -92,16 +93,22 @@ func ParseWhenIn(text string, now time.Time, r WhenRules) (w When, rest string, 
 	}
 	p := whenParser{now: now, rules: r, counted: &w.Counted}
 	// Leading: one bracketed group, or the first two words, then the first one.
-	// The text after it keeps its sentence end ("端午节快乐！").
+	// The text after it keeps its sentence end ("端午节快乐！"). A longer
+	// candidate that looks bad gives way to a shorter one that reads ("限期10天
+	// 施工队未到位").
+	var bad error
 	for _, c := range leadingCandidates(s) {
 		switch t, res, err := p.parse(c.expr, c.glued); res {
 		case whenOK:
 			w.At = t
 			return w, strings.TrimLeftFunc(typed[c.end:], isRestSep), nil
 		case whenBad:
-			return When{}, "", err
+			bad = cmp.Or(bad, err)
 		}
 		w.Counted = false
+	}
+	if bad != nil {
+		return When{}, "", bad
 	}
 	// Trailing: the longest suffix (at most two words) that reads as a time.
 	for _, c := range trailingCandidates(s) {
