@@ -82,7 +82,8 @@ func (c TasksConfig) validate() []error {
 // QuietConfig is a quiet time (免打扰): Hours "22:00-08:00" (the default) or
 // "off", RestDays (default true) for weekends and statutory holidays, and
 // UrgentOnRestDays (default true) letting tasks given a day or less and
-// hotline tasks through on rest days (never at night).
+// hotline tasks through on rest days (never at night); it is read from
+// tasks.quiet only, not from a group's entry.
 type QuietConfig struct {
 	Hours            string `yaml:"hours"`
 	RestDays         *bool  `yaml:"rest_days"`
