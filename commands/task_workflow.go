@@ -101,6 +101,9 @@ func (ts *Tasks) extend(req *Request, arg, text string) (string, error) {
 	if reason == "" {
 		return "", qunzhu.Errorf(qunzhu.EINVALID, "请写上延期理由。例：%s", exampleExtend)
 	}
+	if utf8.RuneCountInString(reason) > maxTaskTextRunes {
+		return "", qunzhu.Errorf(qunzhu.EINVALID, "内容太长了（最多%d个字），请写要点。", maxTaskTextRunes)
+	}
 	m := req.Member()
 	manager := mayManage(req, task, "延期") == nil
 	if !manager {
@@ -335,8 +338,11 @@ func (ts *Tasks) handleNudge(req *Request) (string, error) {
 	if err := task.Allows(qunzhu.TaskNudged); err != nil {
 		return "", err
 	}
-	if task.Status == qunzhu.TaskDone {
+	switch {
+	case task.Status == qunzhu.TaskDone:
 		return "", qunzhu.Errorf(qunzhu.EINVALID, "督办%s已报办结，在等销号，不需要催办。销号：/销号 %d", task.Number(), task.ID)
+	case !task.SuspendedAt.IsZero():
+		return "", qunzhu.Errorf(qunzhu.EINVALID, "督办%s已中止，不需要催办。恢复：/恢复 %d", task.Number(), task.ID)
 	}
 	if ts.cfg.Limiter != nil {
 		res, err := ts.cfg.Limiter.Allow(req.Ctx, "nudge:task:"+strconv.FormatInt(task.ID, 10), ts.cfg.NudgeLimit)

@@ -65,6 +65,7 @@ func TestTaskExtension(t *testing.T) {
 	wantContains(t, "no reason", e.say(e.li, "/延期 1 6月12日"), "请写上延期理由。例：/延期 23 下周三 施工队未到位")
 	wantContains(t, "no deadline", e.say(e.li, "/延期 1 施工队未到位"), "请写上新期限和理由", "可以这样写期限：")
 	wantContains(t, "earlier", e.say(e.li, "/延期 1 明天 太早"), "新期限要晚于现在的期限")
+	wantContains(t, "long", e.say(e.li, "/延期 1 6月12日 "+strings.Repeat("理由", 300)), "内容太长了")
 	e.send(e.li, "/延期 1 6月12日 施工队未到位")
 	msgs := e.sent()
 	if len(msgs) != 1 {
@@ -129,6 +130,9 @@ func TestTaskTransferWithdrawSuspend(t *testing.T) {
 	wantContains(t, "history", e.say(e.owner, "/督办 1"), "王书记 转办：由市城管委转区委办")
 
 	wantContains(t, "suspend", e.say(e.owner, "/中止 1 等待规划局批复"), "已中止，暂停计时和催办")
+	wantContains(t, "suspend twice", e.say(e.owner, "/中止 1 再等等"), "督办#1已经中止了。恢复：/恢复 1")
+	wantContains(t, "nudge suspended", e.say(e.owner, "/催办 1"), "督办#1已中止，不需要催办。")
+	wantContains(t, "extend suspended", e.say(e.sun, "/延期 1 限期30天 等批复"), "督办#1已中止，恢复时再定新期限")
 	e.clock.Advance(10 * 24 * time.Hour) // past the deadline while suspended
 	wantContains(t, "not overdue", e.say(e.owner, "/督办 列表 逾期"), "本群已逾期的督办：没有。")
 	wantContains(t, "resume", e.say(e.owner, "/恢复 1"), "已恢复办理。期限：6月15日（周日）18:00")
