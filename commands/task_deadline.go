@@ -44,15 +44,15 @@ func (ts *Tasks) closeOf(t time.Time) time.Time {
 // whether the configured default applies (督办) or zero is returned (延期
 // requires one).
 func (ts *Tasks) parseDeadline(text string, now time.Time, dflt bool) (taskDeadline, string, error) {
-	if d, rest, ok, err := ts.festivalDeadline(text, now); ok || err != nil {
-		return d, rest, err
-	}
 	w, rest, err := ParseWhenIn(text, now, WhenRules{Close: ts.cfg.DayClose, IsWorkday: ts.isWorkday})
 	if err != nil {
 		return taskDeadline{}, "", qunzhu.Errorf(qunzhu.EINVALID, "%s\n可以这样写期限：%s", strings.TrimSuffix(
 			errorMessage(err), "例："+whenExample), deadlineForms)
 	}
 	if w.At.IsZero() {
+		if d, rest, ok, err := ts.festivalDeadline(text, now); ok || err != nil {
+			return d, rest, err
+		}
 		if word := vagueDeadline(rest); word != "" {
 			return taskDeadline{}, "", qunzhu.Errorf(qunzhu.EINVALID,
 				"「%s」是哪一天？请写明期限，例：%s\n可以这样写期限：%s", word, exampleTask, deadlineForms)

@@ -186,6 +186,8 @@ func TestTaskDeadlinesNeverGuessed(t *testing.T) {
 		{"/督办 市城管委 完成拆除 国庆节前", "期限：9月30日（周二）18:00", time.Date(2025, 9, 30, 18, 0, 0, 0, loc)},
 		{"/督办 市城管委 报送材料 10月3日", "（注意：当天是国庆中秋假期）", time.Date(2025, 10, 3, 18, 0, 0, 0, loc)},
 		{"/督办 市城管委 节前完成安全检查", "「节前」是哪一天？请写明期限", time.Time{}},
+		// A written deadline wins over a festival in the task's words.
+		{"/督办 市城管委 春节前安全大检查 限期5天", "期限：6月9日（周一）18:00", time.Date(2025, 6, 9, 18, 0, 0, 0, loc)},
 		{"/督办 市城管委 元旦后完成拆除", "「元旦后」是哪一天？", time.Time{}},
 		{"/督办 市城管委 报送材料 限期三天半", "可以这样写期限：限期3天", time.Time{}},
 	}
