@@ -84,6 +84,9 @@ func (t *tx) DecideExtension(taskID int64, by qunzhu.TaskActor, grant bool, text
 	if err != nil {
 		return nil, err
 	}
+	if grant && !e.NewDeadline.After(t.now) {
+		return nil, qunzhu.Errorf(qunzhu.EINVALID, "申请的新期限已经过了，不能同意。请驳回：/驳回 延期 %d 理由，再让责任人重新申请。", taskID)
+	}
 	e.State, e.DeciderID, e.DeciderName, e.Decision, e.DecidedAt = qunzhu.ExtensionRefused, by.MemberID, by.Name, strings.TrimSpace(text), t.now
 	if grant {
 		e.State, e.Decision = qunzhu.ExtensionGranted, ""
