@@ -12,8 +12,13 @@ import (
 	"github.com/qunzhu/qunzhu"
 )
 
-// maxRemindLines is how many tasks one person's combined reminder lists.
-const maxRemindLines = 8
+// maxRemindLines is how many tasks one person's combined reminder lists,
+// maxPeopleLines how many people (or people sharing tasks) a round's one
+// reminder names; the rest read /督办 列表 我的.
+const (
+	maxRemindLines = 8
+	maxPeopleLines = 20
+)
 
 // personReminder is one message's worth of reminders: the people who share
 // exactly these tasks.
@@ -124,8 +129,12 @@ func peopleReminder(order []string, sets map[string]*personReminder, now time.Ti
 	b.WriteString("【督办待办提醒】以下同志有督办待办：")
 	msg := &qunzhu.OutMessage{Kind: qunzhu.KindReminder}
 	var first int64
-	for _, k := range order {
+	for i, k := range order {
 		set := sets[k]
+		if i == maxPeopleLines {
+			fmt.Fprintf(&b, "\n等%d组同志", len(order))
+			break
+		}
 		overdue := 0
 		for _, p := range set.tasks {
 			if now.After(p.task.Deadline) {
