@@ -33,6 +33,7 @@ type Tx interface {
 	OutboxTx
 	AttachTx
 	TaskTx
+	TaskWorkflowTx
 	ReportTx
 	BroadcastTx
 	IntakeTx

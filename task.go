@@ -43,6 +43,20 @@ type Task struct {
 	LadderStep   string
 	NextActionAt time.Time
 
+	// Withdrawn is set on a task withdrawn (撤销) by its assigner or an
+	// owner: it is closed, out of every list and statistic, kept for history.
+	Withdrawn bool
+	// SuspendedAt is when the task was suspended (中止) to wait for
+	// something outside the group; zero when it is not. A suspended task is
+	// never overdue and the ladder waits until it is resumed (恢复).
+	SuspendedAt time.Time
+	// LadderRound counts the new deadlines the task got (an extension, a
+	// transfer with a deadline, a resumption): the ladder starts again for
+	// each, its steps recorded as "r<round>:<key>".
+	LadderRound int
+	Extensions  int // extensions granted (延期)
+	Transfers   int // transfers to another unit (转办)
+
 	LastProgressAt time.Time // zero until the first /进展
 	DoneAt         time.Time // when the assignee reported it done (/办结)
 	ClosedAt       time.Time // when it was closed (/销号)
@@ -80,7 +94,7 @@ func (s TaskStatus) Chinese() string {
 // Overdue reports whether the task is still being worked on past its deadline:
 // a task reported done waits for confirmation, not for the assignee.
 func (t *Task) Overdue(now time.Time) bool {
-	return t.Status == TaskOpen && now.After(t.Deadline)
+	return t.Status == TaskOpen && t.SuspendedAt.IsZero() && now.After(t.Deadline)
 }
 
 // Finished is when the work was finished for the statistics: the /办结 report
@@ -103,6 +117,12 @@ func (t *Task) Number() string { return "#" + strconv.FormatInt(t.ID, 10) }
 // the sender reads. Who may do it is the caller's rule.
 func (t *Task) Allows(kind TaskEventKind) error {
 	n := t.ID
+	if t.Withdrawn {
+		return Errorf(ECONFLICT, "督办#%d已撤销，不能再办理。", n)
+	}
+	if err := t.allowsWorkflow(kind); err != nil {
+		return err
+	}
 	switch {
 	case kind == TaskProgress && t.Status == TaskClosed:
 		return Errorf(EINVALID, "督办#%d已销号，不能再报进展。如需继续办理，请督办人发送：/退回 %d 原因", n, n)
@@ -155,7 +175,7 @@ func (k TaskEventKind) Chinese() string {
 	case TaskStepped:
 		return "催办"
 	}
-	return string(k)
+	return k.workflowChinese()
 }
 
 // TaskEvent is one entry of a task's history: who, when, what. Every change
@@ -212,6 +232,8 @@ type TaskUnitStats struct {
 	ClosedLate   int
 	Open         int // not closed yet, including those waiting for 销号
 	Overdue      int // open past the deadline now
+	Extended     int // extensions granted (延期) on these tasks
+	Transferred  int // times these tasks were transferred (转办)
 	// AvgDaysToClose is the mean time from assignment to when the closed ones
 	// were finished (Task.Finished, the same instant "on time" is judged by),
 	// in days; 0 when none is closed. A slow 销号 does not count against the

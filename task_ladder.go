@@ -143,12 +143,13 @@ func (l TaskLadder) Next(deadline, created time.Time, last string) TaskStep {
 	return s
 }
 
-// Due is the escalation rule: which steps to take at now for a task whose
-// last step was last, and the step after them. Every notice (到期, 黄牌, 红牌)
-// that is due is taken, in order, even late (after downtime); a reminder is
-// taken only if no later step is also due — a reminder overtaken by the next
-// rung is stale and skipped. passed is the key of the last step that is due,
-// taken or skipped: store it so no step happens twice.
+// Due is the escalation rule: which step to take at now for a task whose
+// last step was last, and the step after it. At most one step is taken, so a
+// catch-up after downtime or quiet hours never floods a group: the most
+// serious notice (到期, 黄牌, 红牌) among the steps due, else the latest
+// reminder — a reminder overtaken by a later step is stale. passed is the
+// key of the last step that is due, taken or skipped: store it so no step
+// happens twice.
 func (l TaskLadder) Due(deadline, created time.Time, last string, now time.Time) (take []TaskStep, passed string, next TaskStep) {
 	passed = last
 	for s := l.Next(deadline, created, last); ; s = l.Next(deadline, created, passed) {
@@ -156,10 +157,9 @@ func (l TaskLadder) Due(deadline, created time.Time, last string, now time.Time)
 			next = s
 			break
 		}
-		if n := len(take); n > 0 && take[n-1].IsReminder() {
-			take = take[:n-1] // overtaken by s
+		if len(take) == 0 || !s.IsReminder() || take[0].IsReminder() {
+			take = append(take[:0], s) // a later notice, or a reminder after a reminder
 		}
-		take = append(take, s)
 		passed = s.Key()
 	}
 	return take, passed, next

@@ -89,8 +89,8 @@ func TestTaskLadderWalk(t *testing.T) {
 	}
 }
 
-// TestTaskLadderDueCatchesUp: after downtime every notice that fell due is
-// still given, in order, but a reminder overtaken by a later step is skipped.
+// TestTaskLadderDueCatchesUp: after downtime one step is taken, the most
+// serious notice that fell due, else the latest reminder.
 func TestTaskLadderDueCatchesUp(t *testing.T) {
 	l := qunzhu.DefaultTaskLadder()
 	created := taskDeadline.Add(-72 * time.Hour)
@@ -103,9 +103,11 @@ func TestTaskLadderDueCatchesUp(t *testing.T) {
 		{"nothing due yet", "", taskDeadline.Add(-30 * time.Hour), nil, "", "remind"},
 		{"the reminder on time", "", taskDeadline.Add(-23 * time.Hour), []string{"remind"}, "remind", "due"},
 		{"down over the taskDeadline and a day: the stale reminder is skipped", "", taskDeadline.Add(25 * time.Hour),
-			[]string{"due", "yellow"}, "yellow", "daily:2"},
-		{"down for days: 红牌 and the latest daily reminder", "yellow", taskDeadline.Add(100 * time.Hour),
-			[]string{"red", "daily:4"}, "daily:4", "daily:5"},
+			[]string{"yellow"}, "yellow", "daily:2"},
+		{"down for days: 红牌, not the daily reminder after it", "yellow", taskDeadline.Add(100 * time.Hour),
+			[]string{"red"}, "daily:4", "daily:5"},
+		{"down over two daily reminders: the latest", "red", taskDeadline.Add(121 * time.Hour),
+			[]string{"daily:5"}, "daily:5", "daily:6"},
 		{"already done", "red", taskDeadline.Add(73 * time.Hour), nil, "red", "daily:4"},
 	}
 	for _, tt := range tests {

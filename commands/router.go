@@ -59,6 +59,16 @@ type Request struct {
 	Cmd    Command
 	Now    time.Time // the transaction's time (the store's clock)
 	Router *Router
+	// At lists the people the reply mentions (see MentionAll), so platforms
+	// with real mentions notify them.
+	At []qunzhu.At
+}
+
+// MentionAll records that the reply mentions ms.
+func (r *Request) MentionAll(ms []*qunzhu.Member) {
+	for _, m := range ms {
+		r.At = append(r.At, qunzhu.AtMember(m))
+	}
 }
 
 // Member returns the bound member who sent the command, or nil for a guest:
@@ -215,7 +225,9 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 			if err != nil || reply == "" {
 				return err
 			}
-			dup, err := tx.Enqueue(replyMessage(in, reply, req.Now))
+			msg := replyMessage(in, reply, req.Now)
+			msg.At = append(msg.At, req.At...)
+			dup, err := tx.Enqueue(msg)
 			if err == nil && dup {
 				return errDuplicate
 			}
@@ -235,17 +247,23 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 
 // handleRead runs a read-only command in View and writes only its reply.
 func (r *Router) handleRead(ctx context.Context, in *qunzhu.Inbound, spec *Spec, cmd Command) error {
-	var reply string
+	var (
+		reply string
+		at    []qunzhu.At
+	)
 	if err := r.store.View(ctx, func(tx qunzhu.Tx) error {
 		req := &Request{Ctx: ctx, Tx: tx, In: in, Cmd: cmd, Now: tx.Now(), Router: r}
 		var err error
 		reply, err = run(spec, req)
+		at = req.At
 		return err
 	}); err != nil || reply == "" {
 		return err
 	}
 	return r.store.Update(ctx, func(tx qunzhu.Tx) error {
-		_, err := tx.Enqueue(replyMessage(in, reply, tx.Now()))
+		msg := replyMessage(in, reply, tx.Now())
+		msg.At = append(msg.At, at...)
+		_, err := tx.Enqueue(msg)
 		return err // a duplicate was answered already: nothing else to undo
 	})
 }

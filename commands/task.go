@@ -21,6 +21,10 @@ const (
 	DefaultTaskAssigner = qunzhu.RoleAdmin
 )
 
+// DefaultNudgeLimit is how often one task may be nudged (/催办): once every
+// two hours, so a nudge stays a signal and not noise.
+var DefaultNudgeLimit = qunzhu.Limit{Rate: 1, Period: 2 * time.Hour, Burst: 1}
+
 // Examples shown with the refusals of the 督办 commands.
 const (
 	exampleTask         = "/督办 市城管委 修复人民路路灯 限期3天"
@@ -43,6 +47,17 @@ type TaskConfig struct {
 	DefaultDeadline time.Duration
 	// PictureWindow is how long after /办结 a picture is taken as evidence (2 minutes).
 	PictureWindow time.Duration
+	// Workdays says which days are working days (statutory holidays and 调休
+	// from its Holidays; Monday to Friday without). DayClose is the working
+	// day's close a count of days ends at (18:00).
+	Workdays qunzhu.ReportCalendar
+	DayClose time.Duration
+	// Festivals, when set, lets a deadline name a festival ("元旦前").
+	Festivals qunzhu.Calendar
+	// Limiter and NudgeLimit bound /催办 per task (one every 2 hours by
+	// default); nil Limiter: unlimited.
+	Limiter    qunzhu.Limiter
+	NudgeLimit qunzhu.Limit
 }
 
 // Tasks holds the 督办 (task) commands: assign, report progress and done,
@@ -63,6 +78,12 @@ func NewTasks(cfg TaskConfig) *Tasks {
 	if cfg.PictureWindow <= 0 {
 		cfg.PictureWindow = 2 * time.Minute
 	}
+	if cfg.DayClose <= 0 {
+		cfg.DayClose = EndOfWorkday
+	}
+	if cfg.NudgeLimit.IsZero() {
+		cfg.NudgeLimit = DefaultNudgeLimit
+	}
 	return &Tasks{cfg: cfg}
 }
 
@@ -70,7 +91,7 @@ func NewTasks(cfg TaskConfig) *Tasks {
 // open to members because "/督办 23" shows a task; assigning checks
 // AssignRole in the handler.
 func (ts *Tasks) Specs() []Spec {
-	return []Spec{
+	return append([]Spec{
 		{Name: "督办", Aliases: []string{"task"}, MinRole: qunzhu.RoleMember, Handle: ts.handleTask, ReadOnlyWhen: isTaskDetail,
 			Summary: fmt.Sprintf("%s派发督办：对象写 @成员 或单位名，期限可不写（默认%s）；/督办 编号 查看详情和历史",
 				whoMay(ts.cfg.AssignRole, "或"), chineseDuration(ts.cfg.DefaultDeadline)),
@@ -88,7 +109,7 @@ func (ts *Tasks) Specs() []Spec {
 			Summary: "督办人或群主确认办结，销号", Example: exampleTaskClose},
 		{Name: "退回", Aliases: []string{"reopen"}, MinRole: qunzhu.RoleMember, Handle: ts.handleReturn,
 			Summary: "督办人或群主把报办结（或已销号）的督办退回继续办理，要写原因", Example: exampleTaskReturn},
-	}
+	}, ts.workflowSpecs()...)
 }
 
 // Attach is the picture handler to register for AttachTask.
@@ -105,9 +126,16 @@ func isTaskDetail(cmd Command) bool {
 
 // handleTask is /督办: "/督办 23" shows a task, anything else assigns one.
 func (ts *Tasks) handleTask(req *Request) (string, error) {
-	if len(req.Cmd.Args) == 1 {
+	if len(req.Cmd.Args) >= 1 {
 		if id, ok := taskNumber(req.Cmd.Args[0]); ok {
-			return ts.detail(req, id)
+			if len(req.Cmd.Args) == 1 {
+				return ts.detail(req, id)
+			}
+			// "/督办 1 延期到下周三 理由" is the 延期 people say in one breath.
+			if _, after := splitWord(req.Cmd.Rest); strings.HasPrefix(after, "延期") {
+				after = strings.TrimLeft(strings.TrimPrefix(after, "延期"), "到至 ")
+				return ts.extend(req, req.Cmd.Args[0], after)
+			}
 		}
 	}
 	if err := req.Require(ts.cfg.AssignRole, "派发督办"); err != nil {
@@ -126,13 +154,11 @@ func (ts *Tasks) handleTask(req *Request) (string, error) {
 		return "", err
 	}
 	now := req.Local()
-	deadline, title, err := ParseWhen(text, now)
+	due, title, err := ts.parseDeadline(text, now, true)
 	if err != nil {
 		return "", err
 	}
-	if deadline.IsZero() {
-		deadline = now.Add(ts.cfg.DefaultDeadline).Truncate(time.Minute)
-	}
+	deadline := due.At
 	switch n := utf8.RuneCountInString(title); {
 	case n == 0:
 		return "", qunzhu.Errorf(qunzhu.EINVALID, "请写上督办事项。例：%s", exampleTask)
@@ -147,9 +173,10 @@ func (ts *Tasks) handleTask(req *Request) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "【督办%s】%s\n责任单位：%s %s\n期限：%s（%s）\n督办人：%s",
+	fmt.Fprintf(&b, "【督办%s】%s\n责任单位：%s %s\n期限：%s（%s）%s\n督办人：%s",
 		task.Number(), task.Title, task.Unit, mentions(assignees), qunzhu.FormatWhen(deadline, now),
-		qunzhu.TimeLeft(deadline, now), task.AssignerName)
+		qunzhu.TimeLeft(deadline, now), due.Note, task.AssignerName)
+	req.MentionAll(assignees)
 	fmt.Fprintf(&b, "\n请及时报告进展：/进展 %d 内容；办完后：/办结 %d 内容（可紧接着发现场照片）", task.ID, task.ID)
 	return b.String(), nil
 }

@@ -42,6 +42,14 @@ func (ts *Tasks) detail(req *Request, id int64) (string, error) {
 	if !task.LastProgressAt.IsZero() {
 		fmt.Fprintf(&b, "\n最新进展：%s", qunzhu.FormatWhen(task.LastProgressAt, now))
 	}
+	if task.Extensions > 0 || task.Transfers > 0 {
+		fmt.Fprintf(&b, "\n延期%d次，转办%d次", task.Extensions, task.Transfers)
+	}
+	if ext, err := req.Tx.PendingExtension(task.ID); err == nil {
+		fmt.Fprintf(&b, "\n待审批：申请延期至%s（/同意 延期 %d）", qunzhu.FormatWhen(ext.NewDeadline, now), task.ID)
+	} else if qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
+		return "", err
+	}
 	b.WriteString("\n历史：")
 	if skipped := len(events) - maxTaskHistoryLines; skipped > 0 {
 		fmt.Fprintf(&b, "\n（前面还有%d条）", skipped)
@@ -60,6 +68,12 @@ func (ts *Tasks) detail(req *Request, id int64) (string, error) {
 // taskState is the one-phrase state of a task: "办理中，还剩2天",
 // "办理中，已逾期1天3小时", "待销号", "已销号（按期办结）".
 func taskState(task *qunzhu.Task, now time.Time) string {
+	switch {
+	case task.Withdrawn:
+		return "已撤销"
+	case task.Status == qunzhu.TaskOpen && !task.SuspendedAt.IsZero():
+		return "已中止（" + qunzhu.FormatWhen(task.SuspendedAt, now) + "起）"
+	}
 	switch task.Status {
 	case qunzhu.TaskOpen:
 		return "办理中，" + qunzhu.TimeLeft(task.Deadline, now)
@@ -205,6 +219,8 @@ func (ts *Tasks) handleStats(req *Request) (string, error) {
 		sum.ClosedLate += s.ClosedLate
 		sum.Open += s.Open
 		sum.Overdue += s.Overdue
+		sum.Extended += s.Extended
+		sum.Transferred += s.Transferred
 		days += s.AvgDaysToClose * float64(s.ClosedOnTime+s.ClosedLate)
 	}
 	if closed := sum.ClosedOnTime + sum.ClosedLate; closed > 0 {
@@ -219,6 +235,13 @@ func statsLine(s qunzhu.TaskUnitStats) string {
 	line := fmt.Sprintf("交办%d，按期办结%d，超期办结%d，未办结%d", s.Assigned, s.ClosedOnTime, s.ClosedLate, s.Open)
 	if s.Overdue > 0 {
 		line += fmt.Sprintf("（逾期%d）", s.Overdue)
+	}
+	if due := s.ClosedOnTime + s.ClosedLate + s.Overdue; due > 0 {
+		// 按期办结率: of the tasks whose deadline has come, the share closed in time.
+		line += fmt.Sprintf("，按期办结率%d%%", s.ClosedOnTime*100/due)
+	}
+	if s.Extended > 0 || s.Transferred > 0 {
+		line += fmt.Sprintf("，延期%d次，转办%d次", s.Extended, s.Transferred)
 	}
 	if s.ClosedOnTime+s.ClosedLate > 0 {
 		days := fmt.Sprintf("%.1f", s.AvgDaysToClose)

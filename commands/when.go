@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"strings"
 	"time"
 	"unicode"
@@ -61,32 +62,66 @@ const maxAhead = 366 * 24 * time.Hour
 // and err is nil: callers decide whether a time is optional (督办 uses its
 // default).
 func ParseWhen(text string, now time.Time) (t time.Time, rest string, err error) {
+	w, rest, err := ParseWhenIn(text, now, WhenRules{})
+	return w.At, rest, err
+}
+
+// WhenRules say how day counts end: with IsWorkday set, "限期3天", "3天内",
+// "一周内" end at Close (the working day's close, 18:00 by default) of the
+// last day, and "N个工作日" counts the days IsWorkday accepts (statutory
+// holidays skipped, 调休 days counted). The zero value keeps the plain rules
+// (exact durations, Monday to Friday), which 群发 uses for send times.
+type WhenRules struct {
+	Close     time.Duration
+	IsWorkday func(time.Time) bool
+}
+
+// When is a parsed time and how it was written.
+type When struct {
+	At time.Time
+	// Counted is set for a count of days ("限期3天", "2个工作日"): a
+	// deadline that lands on a rest day may then move to the next working day.
+	Counted bool
+}
+
+// ParseWhenIn is ParseWhen under rules r.
+func ParseWhenIn(text string, now time.Time, r WhenRules) (w When, rest string, err error) {
 	typed := trimSpace(text)
 	s := trimWhenEnd(typed)
 	if s == "" {
-		return time.Time{}, "", nil
+		return When{}, "", nil
 	}
-	p := whenParser{now: now}
+	p := whenParser{now: now, rules: r, counted: &w.Counted}
 	// Leading: one bracketed group, or the first two words, then the first one.
-	// The text after it keeps its sentence end ("端午节快乐！").
+	// The text after it keeps its sentence end ("端午节快乐！"). A longer
+	// candidate that looks bad gives way to a shorter one that reads ("限期10天
+	// 施工队未到位").
+	var bad error
 	for _, c := range leadingCandidates(s) {
 		switch t, res, err := p.parse(c.expr, c.glued); res {
 		case whenOK:
-			return t, strings.TrimLeftFunc(typed[c.end:], isRestSep), nil
+			w.At = t
+			return w, strings.TrimLeftFunc(typed[c.end:], isRestSep), nil
 		case whenBad:
-			return time.Time{}, "", err
+			bad = cmp.Or(bad, err)
 		}
+		w.Counted = false
+	}
+	if bad != nil {
+		return When{}, "", bad
 	}
 	// Trailing: the longest suffix (at most two words) that reads as a time.
 	for _, c := range trailingCandidates(s) {
 		switch t, res, err := p.parse(c.expr, c.glued); res {
 		case whenOK:
-			return t, strings.TrimRightFunc(s[:c.start], isRestSep), nil
+			w.At = t
+			return w, strings.TrimRightFunc(s[:c.start], isRestSep), nil
 		case whenBad:
-			return time.Time{}, "", err
+			return When{}, "", err
 		}
+		w.Counted = false
 	}
-	return time.Time{}, typed, nil
+	return When{}, typed, nil
 }
 
 // candidate is a piece of text that may be a time expression: expr is what to

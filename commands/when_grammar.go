@@ -38,7 +38,11 @@ func strongMarker(m string) bool {
 func isAnyDigit(r rune) bool { return (r >= '0' && r <= '9') || isCNDigit(r) }
 
 // whenParser reads one candidate expression relative to now.
-type whenParser struct{ now time.Time }
+type whenParser struct {
+	now     time.Time
+	rules   WhenRules
+	counted *bool // set when a count of days was read
+}
 
 // parse reads expr as a whole; anything left over means it is not a time.
 // An unreadable expression is refused only when a strong marker ("限期",
@@ -87,6 +91,15 @@ func (p whenParser) parse(expr string, glued bool) (time.Time, whenResult, error
 	if !hasTime {
 		tod = EndOfWorkday
 	}
+	if d.kind == dateNextWeekday && d.weekday == p.now.Weekday() {
+		y, m, day := p.now.Date()
+		if today := time.Date(y, m, day, 0, 0, 0, 0, p.now.Location()).Add(tod); !today.After(p.now) {
+			// Said on that very weekday after the hour: a week later is a
+			// guess nobody would check, so ask.
+			return time.Time{}, whenBad, whenBadf("「%s」今天（%s）已经过了。如果指下一个%s，请写「下%s」。",
+				shown, qunzhu.WeekdayName(p.now.Weekday()), qunzhu.WeekdayName(d.weekday), shown)
+		}
+	}
 	t, ok := p.resolve(d, tod)
 	if !ok {
 		return time.Time{}, whenBad, whenBadf("看不懂期限「%s」：没有这一天。", shown)
@@ -103,6 +116,14 @@ func (p whenParser) check(shown string, t time.Time) (time.Time, whenResult, err
 		return time.Time{}, whenBad, whenBadf("期限「%s」是%s，超过一年了，请核对。", shown, qunzhu.FormatWhen(t, p.now))
 	}
 	return t, whenOK, nil
+}
+
+// cmpDuration is d, or def when d is not positive.
+func cmpDuration(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // cutAny removes the first of affixes that cut finds in *s and returns it.
@@ -130,29 +151,44 @@ func (p whenParser) duration(shown string, rs []rune, marker, suffix string) (ti
 	within := suffix == "" || suffix == "内" || suffix == "以内" || suffix == "之内"
 	now := p.now.Truncate(time.Minute)
 	var t time.Time
+	days := func(n int) time.Time { return now.AddDate(0, 0, n) }
+	if p.rules.IsWorkday != nil {
+		// The last day ends at the close of work, not at this minute.
+		y, m, d := now.Date()
+		close := cmpDuration(p.rules.Close, EndOfWorkday)
+		days = func(n int) time.Time {
+			*p.counted = true
+			return time.Date(y, m, d+n, 0, 0, 0, 0, now.Location()).Add(close)
+		}
+	}
 	switch unit := string(rs[i:]); {
 	case unit == "天" || (unit == "日" && (marker != "" || (suffix != "" && within))):
-		t = now.Add(time.Duration(n) * 24 * time.Hour)
+		t = days(n)
 		if half {
 			t = now.Add(12 * time.Hour)
 		}
 	case (unit == "小时" || unit == "个小时" || unit == "钟头" || unit == "个钟头") && !half:
 		t = now.Add(time.Duration(n) * time.Hour)
 	case (unit == "周" || unit == "个星期" || unit == "星期" || unit == "个礼拜") && !half:
-		t = now.Add(time.Duration(n) * 7 * 24 * time.Hour)
+		t = days(7 * n)
 	case unit == "个月" || (unit == "月" && half):
 		t = now.AddDate(0, n, 0)
 		if half {
 			t = now.Add(15 * 24 * time.Hour)
 		}
 	case (unit == "个工作日" || unit == "工作日") && !half:
-		t = now
-		for k := 0; k < n && k < 400; {
-			t = t.AddDate(0, 0, 1)
-			if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
+		workday := func(t time.Time) bool { return t.Weekday() != time.Saturday && t.Weekday() != time.Sunday }
+		if p.rules.IsWorkday != nil {
+			workday = p.rules.IsWorkday
+		}
+		k, ahead := 0, 0
+		for ahead < 800 && k < n {
+			ahead++
+			if workday(now.AddDate(0, 0, ahead)) {
 				k++
 			}
 		}
+		t = days(ahead)
 	default:
 		return time.Time{}, whenNone, nil
 	}

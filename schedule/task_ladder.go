@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,21 +18,37 @@ type TaskSweepConfig struct {
 	// features that remind people (under the shared keys of PersonLimitKey):
 	// DefaultPersonLimits, one every 2 hours and 3 a day (DESIGN).
 	PersonLimits []qunzhu.Limit
-	// TaskLimit bounds reminders about one task (key "remind:task:<id>"): 2 a
-	// day, at least 12 hours apart, by default.
-	TaskLimit qunzhu.Limit
-	Batch     int // tasks per transaction (100)
-	Logger    *slog.Logger
+	Batch        int // tasks per transaction (100)
+	Logger       *slog.Logger
+
+	// Quiet is when no step is taken (免打扰; the zero value: never quiet):
+	// a step due then waits for the end of the quiet time. QuietByGroup
+	// overrides it for groups by name. Workdays says which days are rest
+	// days. Urgent tasks (given a day or less) and hotline tasks ignore
+	// rest days when UrgentOnRestDays is set; nights hold them too.
+	Quiet            qunzhu.QuietHours
+	QuietByGroup     map[string]qunzhu.QuietHours
+	Workdays         qunzhu.ReportCalendar
+	UrgentOnRestDays bool
+	// UnitThreshold is how many units may get their own combined notice in
+	// one round before the group gets one message for all (5).
+	UnitThreshold int
+	// PeopleThreshold is how many separate reminders (one per person, or per
+	// people sharing the same tasks) a round may post in a group before they
+	// are combined into one (8).
+	PeopleThreshold int
 }
 
 // TaskSweep walks open tasks up the escalation ladder (催办): a reminder
 // before the deadline, 到期, 黄牌, 红牌 and daily reminders while overdue. It
 // finds due tasks through the index on their next action time, takes each
-// step at most once per task (the step's key is stored with the task, in a
-// unique history row and in the outbox DedupKey "task:<id>:<step>"), and asks
-// the Limiter before every reminder to a person: a refused reminder is tried
-// again when the limiter allows, or skipped when the next rung comes first,
-// never piled up. Notices to the group are never limited or skipped.
+// step at most once per task (the step's key is stored with the task and in
+// a unique history row), never more than one step per task at a time, and
+// nothing in quiet time. Steps taken are queued and posted at the end of the
+// run, combined per unit and per person (see task_round.go); the Limiter is
+// asked once per person and round: a refused reminder is tried again when
+// the limiter allows, or dropped when the task's next rung comes first.
+// Notices to the group are never limited.
 type TaskSweep struct {
 	store   qunzhu.Store
 	limiter qunzhu.Limiter
@@ -51,14 +66,20 @@ func NewTaskSweep(store qunzhu.Store, limiter qunzhu.Limiter, cfg TaskSweepConfi
 	if cfg.PersonLimits == nil {
 		cfg.PersonLimits = DefaultPersonLimits()
 	}
-	if cfg.TaskLimit.IsZero() {
-		cfg.TaskLimit = qunzhu.Limit{Rate: 2, Period: 24 * time.Hour, Burst: 1}
-	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 100
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.UnitThreshold <= 0 {
+		cfg.UnitThreshold = 5
+	}
+	if cfg.PeopleThreshold <= 0 {
+		cfg.PeopleThreshold = 8
+	}
+	if cfg.Workdays.Location == nil {
+		cfg.Workdays.Location = cfg.Location
 	}
 	return &TaskSweep{store: store, limiter: limiter, cfg: cfg}
 }
@@ -70,18 +91,27 @@ func (j *TaskSweep) Name() string { return "task-ladder" }
 // so one broken row cannot hold up the others.
 const retryBroken = 10 * time.Minute
 
-// Run takes every step due at now, a batch of tasks per transaction. If a
-// batch fails, its tasks are done one by one and a failing task is put off.
+// Run takes every step due at now, a batch of tasks per transaction (if a
+// batch fails, its tasks are done one by one and a failing task is put off),
+// then posts what the steps pending in each group call for in few messages.
 func (j *TaskSweep) Run(ctx context.Context, now time.Time) error {
+	if err := j.steps(ctx, now); err != nil {
+		return err
+	}
+	return j.post(ctx, now)
+}
+
+// steps records the steps due at now and queues their notices.
+func (j *TaskSweep) steps(ctx context.Context, now time.Time) error {
 	for range 10_000 { // a bound, not a limit: each batch moves its tasks past now
 		var due []*qunzhu.Task
 		err := j.store.Update(ctx, func(tx qunzhu.Tx) (err error) {
 			if due, err = tx.DueTasks(now, j.cfg.Batch); err != nil {
 				return err
 			}
-			people := memberCache{}
+			groups := groupCache{}
 			for _, task := range due {
-				if err := j.step(ctx, tx, people, task, now); err != nil {
+				if err := j.step(tx, groups, task, now); err != nil {
 					return fmt.Errorf("task %d: %w", task.ID, err)
 				}
 			}
@@ -114,7 +144,7 @@ func (j *TaskSweep) oneByOne(ctx context.Context, due []*qunzhu.Task, now time.T
 			if fresh.NextActionAt.IsZero() || fresh.NextActionAt.After(now) {
 				return nil // done meanwhile
 			}
-			return j.step(ctx, tx, memberCache{}, fresh, now)
+			return j.step(tx, groupCache{}, fresh, now)
 		})
 		if err == nil {
 			continue
@@ -132,90 +162,88 @@ func (j *TaskSweep) oneByOne(ctx context.Context, due []*qunzhu.Task, now time.T
 	return nil
 }
 
-// step takes the steps due for one task and schedules its next look.
-func (j *TaskSweep) step(ctx context.Context, tx qunzhu.Tx, people memberCache, task *qunzhu.Task, now time.Time) error {
-	if task.Status != qunzhu.TaskOpen {
+// step takes the step due for one task (at most one: see TaskLadder.Due),
+// unless the group is in quiet time, and schedules the task's next look. A
+// step taken is recorded in the history and queued for posting, a notice for
+// the group and a reminder for each assignee.
+func (j *TaskSweep) step(tx qunzhu.Tx, groups groupCache, task *qunzhu.Task, now time.Time) error {
+	if task.Status != qunzhu.TaskOpen || task.Withdrawn || !task.SuspendedAt.IsZero() {
 		return tx.RecordTaskSteps(task.ID, nil, task.LadderStep, time.Time{})
 	}
-	l := j.cfg.Ladder
-	take, passed, next := l.Due(task.Deadline, task.CreatedAt, task.LadderStep, now)
-	nextAt := next.At
-	var events []*qunzhu.TaskEvent
-	n := &taskNotice{tx: tx, task: task, now: now.In(j.cfg.Location), cache: people}
-	for _, s := range take {
-		people, err := n.assignees()
-		if err != nil {
-			return err
-		}
-		if s.IsReminder() {
-			allowed, retry, err := j.allow(ctx, task, people)
-			if err != nil {
-				return err
-			}
-			if len(allowed) == 0 {
-				if at := now.Add(retry); retry > 0 && at.Before(next.At) {
-					// Try again when the limiter allows: the ladder stays just
-					// before this reminder.
-					_, passed, _ = l.Due(task.Deadline, task.CreatedAt, task.LadderStep, s.At.Add(-time.Nanosecond))
-					nextAt = at
-				}
-				j.cfg.Logger.Info("task reminder refused by the limiter", "task_id", task.ID, "step", s.Key(), "retry_at", nextAt)
-				continue
-			}
-			people = allowed
-		}
-		msg, label, err := n.message(s, people)
-		if err != nil {
-			return err
-		}
-		msg.DedupKey = fmt.Sprintf("task:%d:%s", task.ID, s.Key())
-		msg.Ref = fmt.Sprintf("task:%d", task.ID)
-		if _, err := tx.Enqueue(msg); err != nil {
-			return err
-		}
-		events = append(events, &qunzhu.TaskEvent{Step: s.Key(), ActorName: "系统", Text: label})
+	take, passed, next := j.cfg.Ladder.Due(task.Deadline, task.CreatedAt, task.LadderStep, now)
+	if len(take) == 0 {
+		return tx.RecordTaskSteps(task.ID, nil, passed, j.later(next.At, now))
 	}
-	if !nextAt.After(now) { // never: Due's next is after now; a guard against a loop
-		nextAt = now.Add(time.Minute)
+	quiet, err := j.quietFor(tx, groups, task)
+	if err != nil {
+		return err
 	}
-	return tx.RecordTaskSteps(task.ID, events, passed, nextAt)
+	if open := quiet.NextOpen(now, j.cfg.Workdays); open.After(now) {
+		// Quiet time: look again when it ends; the step is still due then
+		// (or a later one, which replaces it).
+		return tx.RecordTaskSteps(task.ID, nil, task.LadderStep, open)
+	}
+	s := take[0]
+	key := qunzhu.StepEventKey(task.LadderRound, s.Key())
+	at := qunzhu.StepEventKey(task.LadderRound, passed)
+	var items []*qunzhu.LadderPending
+	if s.IsReminder() {
+		for _, id := range task.AssigneeIDs {
+			items = append(items, &qunzhu.LadderPending{GroupID: task.GroupID, TaskID: task.ID, MemberID: id,
+				Step: s.Key(), EventStep: key, Passed: at, NotBefore: now})
+		}
+	} else {
+		items = append(items, &qunzhu.LadderPending{GroupID: task.GroupID, TaskID: task.ID, Step: s.Key(),
+			EventStep: key, Passed: at, NotBefore: now})
+	}
+	if err := tx.AddLadderPending(items); err != nil {
+		return err
+	}
+	ev := &qunzhu.TaskEvent{Step: key, ActorName: "系统", Text: stepLabel(s)}
+	return tx.RecordTaskSteps(task.ID, []*qunzhu.TaskEvent{ev}, passed, j.later(next.At, now))
 }
 
-// allow asks the limiter whether each person, and then the task, may get one
-// more reminder. It returns who may, and when to try again if nobody may. The
-// task is asked last, so a reminder that reaches nobody uses up no quota of
-// the task.
-func (j *TaskSweep) allow(ctx context.Context, task *qunzhu.Task, people []*qunzhu.Member) ([]*qunzhu.Member, time.Duration, error) {
-	var allowed []*qunzhu.Member
-	var wait time.Duration
-	for _, m := range people {
-		ok := true
-		for i, limit := range j.cfg.PersonLimits {
-			key := PersonLimitKey(m.ID, i)
-			var (
-				r   time.Duration
-				err error
-			)
-			if ok, r, err = j.try(ctx, key, limit); err != nil {
-				return nil, 0, err
-			}
-			if !ok {
-				wait = max(wait, r)
-				break
-			}
+// later guards against a loop: the next look is always after now.
+func (j *TaskSweep) later(at, now time.Time) time.Time {
+	if !at.After(now) {
+		return now.Add(time.Minute)
+	}
+	return at
+}
+
+// quietFor is the quiet time of the task's group, with rest days lifted for
+// urgent and hotline tasks when configured.
+func (j *TaskSweep) quietFor(tx qunzhu.Tx, groups groupCache, task *qunzhu.Task) (qunzhu.QuietHours, error) {
+	q := j.cfg.Quiet
+	if len(j.cfg.QuietByGroup) > 0 {
+		g, err := groups.get(tx, task.GroupID)
+		if err != nil {
+			return q, err
 		}
-		if ok {
-			allowed = append(allowed, m)
+		if gq, ok := j.cfg.QuietByGroup[g.Name]; ok {
+			q = gq
 		}
 	}
-	if len(allowed) == 0 {
-		return nil, wait, nil
+	urgent := task.Source == qunzhu.TaskSourceHotline || task.Deadline.Sub(task.CreatedAt) <= 24*time.Hour
+	if urgent && j.cfg.UrgentOnRestDays {
+		q.RestDays = false
 	}
-	ok, retry, err := j.try(ctx, "remind:task:"+strconv.FormatInt(task.ID, 10), j.cfg.TaskLimit)
-	if err != nil || !ok {
-		return nil, retry, err
+	return q, nil
+}
+
+// stepLabel names a step in the task's history.
+func stepLabel(s qunzhu.TaskStep) string {
+	switch s.Kind {
+	case qunzhu.StepRemind:
+		return "到期前提醒"
+	case qunzhu.StepDue:
+		return "到期"
+	case qunzhu.StepYellow:
+		return "黄牌"
+	case qunzhu.StepRed:
+		return "红牌"
 	}
-	return allowed, 0, nil
+	return fmt.Sprintf("逾期第%d天提醒", s.N)
 }
 
 // try is one Allow; an infrastructure failure allows the reminder (a missed
@@ -232,6 +260,21 @@ func (j *TaskSweep) try(ctx context.Context, key string, limit qunzhu.Limit) (bo
 	return res.Allowed, res.RetryAfter, nil
 }
 
+// groupCache keeps the groups one transaction of the sweep has read.
+type groupCache map[int64]*qunzhu.Group
+
+func (c groupCache) get(tx qunzhu.Tx, id int64) (*qunzhu.Group, error) {
+	if g, ok := c[id]; ok {
+		return g, nil
+	}
+	g, err := tx.GroupByID(id)
+	if err != nil {
+		return nil, err
+	}
+	c[id] = g
+	return g, nil
+}
+
 // memberCache keeps the members one transaction of the sweep has read: the
 // same unit's people are named in many tasks.
 type memberCache map[int64]*qunzhu.Member
@@ -246,91 +289,6 @@ func (c memberCache) get(tx qunzhu.Tx, id int64) (*qunzhu.Member, error) {
 	}
 	c[id] = m
 	return m, nil
-}
-
-// taskNotice writes the ladder's messages for one task, loading the people it
-// names once.
-type taskNotice struct {
-	tx     qunzhu.Tx
-	task   *qunzhu.Task
-	now    time.Time
-	cache  memberCache
-	people []*qunzhu.Member
-	loaded bool
-}
-
-func (n *taskNotice) assignees() ([]*qunzhu.Member, error) {
-	if n.loaded {
-		return n.people, nil
-	}
-	for _, id := range n.task.AssigneeIDs {
-		m, err := n.cache.get(n.tx, id)
-		if err != nil {
-			return nil, err
-		}
-		n.people = append(n.people, m)
-	}
-	n.loaded = true
-	return n.people, nil
-}
-
-// message is the outbox row for step s and the label its history event gets.
-func (n *taskNotice) message(s qunzhu.TaskStep, people []*qunzhu.Member) (*qunzhu.OutMessage, string, error) {
-	t, now := n.task, n.now
-	who := taskMentions(people)
-	what := fmt.Sprintf("督办%s「%s」", t.Number(), t.Title)
-	due := qunzhu.FormatWhen(t.Deadline, now)
-	late := qunzhu.RoughDuration(now.Sub(t.Deadline))
-	msg := &qunzhu.OutMessage{GroupID: t.GroupID, Kind: qunzhu.KindAlert, NotBefore: n.now}
-	var label string
-	switch s.Kind {
-	case qunzhu.StepRemind:
-		msg.Kind = qunzhu.KindReminder
-		label = "到期前提醒"
-		msg.Text = fmt.Sprintf("%s提醒：%s将于%s到期（%s），请抓紧办理，办完发送：/办结 %d 内容",
-			who, what, due, qunzhu.TimeLeft(t.Deadline, now), t.ID)
-	case qunzhu.StepDue:
-		label = "到期"
-		msg.Text = fmt.Sprintf("【到期】%s已到期（期限%s），责任单位：%s。%s请尽快办结并报告：/办结 %d 内容",
-			what, due, t.Unit, who, t.ID)
-	case qunzhu.StepYellow:
-		label = "黄牌"
-		msg.Text = fmt.Sprintf("【黄牌】%s已逾期%s，责任单位：%s。%s请立即办理并报告进展：/进展 %d 内容",
-			what, late, t.Unit, who, t.ID)
-	case qunzhu.StepRed:
-		label = "红牌"
-		msg.Urgent = true // copied to the fallback robot during a long WeChat outage
-		owners, err := n.owners()
-		if err != nil {
-			return nil, "", err
-		}
-		msg.Text = fmt.Sprintf("【红牌】%s已逾期%s，责任单位：%s，请%s关注。%s",
-			what, late, t.Unit, orString(taskMentions(owners), "群主"), strings.TrimSuffix(who, "\u2005"))
-	case qunzhu.StepDaily:
-		msg.Kind = qunzhu.KindReminder
-		label = fmt.Sprintf("逾期第%d天提醒", s.N)
-		msg.Text = fmt.Sprintf("%s%s已逾期%s（期限%s），请抓紧办理并报告进展：/进展 %d 内容",
-			who, what, late, due, t.ID)
-	default:
-		return nil, "", fmt.Errorf("unknown ladder step %q", s.Kind)
-	}
-	msg.Priority = msg.Kind.DefaultPriority()
-	return msg, label, nil
-}
-
-// owners are the group's owners (群主), whom a 红牌 calls on.
-func (n *taskNotice) owners() ([]*qunzhu.Member, error) {
-	members, err := n.tx.Members(n.task.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	var owners []*qunzhu.Member
-	for _, m := range members {
-		if m.Role == qunzhu.RoleOwner {
-			owners = append(owners, m)
-		}
-	}
-	return owners, nil
 }
 
 // taskMentions writes "@name\u2005" for each member, with the name the group

@@ -206,24 +206,24 @@ func TestTaskLadderStopsWhenDoneAndResumesWhenReturned(t *testing.T) {
 	})
 	w.run(job)
 	msgs := w.sent()
-	if got := taskTexts(msgs); len(got) != 2 || !strings.HasPrefix(got[0], "【到期】") || !strings.HasPrefix(got[1], "【黄牌】") {
-		t.Fatalf("after the return: %v, want 到期 and 黄牌", got)
+	if got := taskTexts(msgs); len(got) != 1 || !strings.HasPrefix(got[0], "【黄牌】") {
+		t.Fatalf("after the return: %v, want the 黄牌 (the latest missed step) only", got)
 	}
 	if got := w.task(task.ID); got.LadderStep != "yellow" || !got.NextActionAt.Equal(task.Deadline.Add(48*time.Hour)) {
 		t.Errorf("ladder = %q next %v", got.LadderStep, got.NextActionAt)
 	}
 }
 
-// TestTaskLadderCatchesUpAfterDowntime: notices that fell due while the
-// service was down are all given, a stale reminder is not.
+// TestTaskLadderCatchesUpAfterDowntime: of the steps that fell due while the
+// service was down, the latest notice is given; 到期 and the reminder are not.
 func TestTaskLadderCatchesUpAfterDowntime(t *testing.T) {
 	w := newLadderWorld(t)
 	task := w.assign("清理占道经营", 72*time.Hour)
 	w.clock.Set(task.Deadline.Add(25 * time.Hour))
 	w.run(w.sweep(schedule.TaskSweepConfig{}))
 	got := taskTexts(w.sent())
-	if len(got) != 2 || !strings.HasPrefix(got[0], "【到期】") || !strings.HasPrefix(got[1], "【黄牌】") {
-		t.Errorf("after downtime: %v, want 到期 then 黄牌", got)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "【黄牌】") {
+		t.Errorf("after downtime: %v, want 黄牌 only", got)
 	}
 }
 
@@ -275,11 +275,13 @@ func TestTaskRemindersAreRateLimitedPerPerson(t *testing.T) {
 		if got := taskTexts(w.sent()); len(got) != 0 {
 			t.Fatalf("reminded while limited: %v", got)
 		}
-		retry := w.task(task.ID)
-		if want := task.Deadline.Add(-22*time.Hour - 30*time.Minute); retry.LadderStep != "" || !retry.NextActionAt.Equal(want) {
-			t.Fatalf("ladder %q next %v, want the reminder again at %v", retry.LadderStep, retry.NextActionAt, want)
+		// The step is taken and its reminder waits for the limiter.
+		w.clock.Set(task.Deadline.Add(-22*time.Hour - 31*time.Minute))
+		w.run(job)
+		if got := taskTexts(w.sent()); len(got) != 0 {
+			t.Fatalf("reminded while limited: %v", got)
 		}
-		w.clock.Set(retry.NextActionAt)
+		w.clock.Set(task.Deadline.Add(-22*time.Hour - 30*time.Minute))
 		w.run(job)
 		if got := taskTexts(w.sent()); len(got) != 1 || !strings.Contains(got[0], "@李局长\u2005@赵科长\u2005提醒") {
 			t.Errorf("retry: %v, want one reminder to both", got)
@@ -383,8 +385,8 @@ func TestTaskLadderReconfiguredNeverRepeatsAStep(t *testing.T) {
 	w := newLadderWorld(t)
 	task := w.assign("清理占道经营", 24*time.Hour)
 	w.clock.Set(task.Deadline.Add(97 * time.Hour))
-	w.run(w.sweep(schedule.TaskSweepConfig{})) // 到期, 黄牌, 红牌, daily:4
-	if got := taskTexts(w.sent()); len(got) != 4 {
+	w.run(w.sweep(schedule.TaskSweepConfig{})) // 红牌 (到期, 黄牌 and daily:4 passed)
+	if got := taskTexts(w.sent()); len(got) != 1 {
 		t.Fatalf("first run: %v", got)
 	}
 	twice := qunzhu.TaskLadder{RemindBefore: 24 * time.Hour, YellowAfter: 24 * time.Hour, RedAfter: 72 * time.Hour, DailyEvery: 12 * time.Hour}

@@ -12,7 +12,7 @@ import (
 
 const taskColumns = `id, group_id, status, unit, deadline, next_action_at, ladder_step,
 	created_at, updated_at, last_progress_at, done_at, closed_at, assigner_id, assigner_name,
-	source, external_id, title`
+	source, external_id, title, withdrawn, suspended_at, ladder_round, extensions, transfers`
 
 // maxTitleRunes bounds a task's 事项 so a pasted document does not become a card.
 const maxTitleRunes = 500
@@ -173,7 +173,7 @@ func (t *tx) ProgressTask(id int64, by qunzhu.TaskActor, text string) (*qunzhu.T
 // the task waits for 销号.
 func (t *tx) FinishTask(id int64, by qunzhu.TaskActor, text string) (*qunzhu.TaskEvent, error) {
 	return t.changeTask(id, by, qunzhu.TaskFinished, text, 0,
-		`status = 'done', done_at = :now, next_action_at = NULL`)
+		`status = 'done', done_at = :now, next_action_at = NULL, suspended_at = NULL`)
 }
 
 // AttachTaskEvidence records a picture for the task.
@@ -207,9 +207,10 @@ func (t *tx) ReturnTask(id int64, by qunzhu.TaskActor, reason string) (*qunzhu.T
 }
 
 // changeTask applies one change: checks the status allows it, updates the row
-// with set (":now" is the transaction's time) and writes the event.
+// with set (":now" is the transaction's time, "?" take args) and writes the
+// event.
 func (t *tx) changeTask(id int64, by qunzhu.TaskActor, kind qunzhu.TaskEventKind, text string,
-	imageID int64, set string) (*qunzhu.TaskEvent, error) {
+	imageID int64, set string, args ...any) (*qunzhu.TaskEvent, error) {
 	task, err := t.TaskByID(id)
 	if err != nil {
 		return nil, err
@@ -221,7 +222,8 @@ func (t *tx) changeTask(id int64, by qunzhu.TaskActor, kind qunzhu.TaskEventKind
 	if set != "" {
 		set += ", "
 	}
-	if _, err := t.exec(`UPDATE tasks SET `+set+`updated_at = ? WHERE id = ?`, ms(t.now), id); err != nil {
+	args = append(args, ms(t.now), id)
+	if _, err := t.exec(`UPDATE tasks SET `+set+`updated_at = ? WHERE id = ?`, args...); err != nil {
 		return nil, fmt.Errorf("update task %d (%s): %w", id, kind, err)
 	}
 	ev := &qunzhu.TaskEvent{TaskID: id, Kind: kind, ActorID: by.MemberID, ActorName: by.Name,
@@ -322,17 +324,19 @@ func scanTask(row scanner) (*qunzhu.Task, error) {
 		status                                       string
 		deadline, created, updated                   int64
 		next, lastProgress, done, closed, assignerID sql.NullInt64
+		suspended                                    sql.NullInt64
 	)
 	if err := row.Scan(&task.ID, &task.GroupID, &status, &task.Unit, &deadline, &next, &task.LadderStep,
 		&created, &updated, &lastProgress, &done, &closed, &assignerID, &task.AssignerName,
-		&task.Source, &task.ExternalID, &task.Title); err != nil {
+		&task.Source, &task.ExternalID, &task.Title, &task.Withdrawn, &suspended, &task.LadderRound,
+		&task.Extensions, &task.Transfers); err != nil {
 		return nil, err
 	}
 	task.Status = qunzhu.TaskStatus(status)
 	task.Deadline, task.CreatedAt, task.UpdatedAt = fromMs(deadline), fromMs(created), fromMs(updated)
 	task.NextActionAt, task.LastProgressAt = fromNullMs(next), fromNullMs(lastProgress)
 	task.DoneAt, task.ClosedAt = fromNullMs(done), fromNullMs(closed)
-	task.AssignerID = assignerID.Int64
+	task.AssignerID, task.SuspendedAt = assignerID.Int64, fromNullMs(suspended)
 	return &task, nil
 }
 

@@ -22,8 +22,11 @@ const listOrder = ` ORDER BY deadline, unit, created_at, id`
 const (
 	// Each repeats "status <> 'closed'": SQLite uses a partial index only when
 	// the query states its condition, it does not infer it from status = 'open'.
-	partOverdue = ` AND status <> 'closed' AND status = 'open' AND deadline < ?`
+	partOverdue = ` AND status <> 'closed' AND status = 'open' AND deadline < ? AND suspended_at IS NULL`
 	partNotDue  = ` AND status <> 'closed' AND status = 'open' AND deadline >= ?`
+	// partSuspended is what partOverdue leaves out: past the deadline but
+	// suspended (中止), so not overdue; a range of tasks_suspended.
+	partSuspended = ` AND suspended_at IS NOT NULL AND status <> 'closed' AND status = 'open' AND deadline < ?`
 	// partOther skips the open range: done, and any other unclosed status.
 	partOther = ` AND (status < 'open' OR status > 'open') AND status <> 'closed'`
 )
@@ -31,6 +34,14 @@ const (
 // listQuery reads one part of a list in index order, up to a LIMIT.
 func listQuery(where, part string) string {
 	return `SELECT ` + taskColumns + ` FROM tasks WHERE ` + where + part + listOrder + ` LIMIT ?`
+}
+
+// suspendedQuery is listQuery for partSuspended, naming its index: left to
+// itself SQLite reads every overdue task of tasks_list to find the few
+// suspended ones.
+func suspendedQuery(where string) string {
+	return `SELECT ` + taskColumns + ` FROM tasks INDEXED BY tasks_suspended WHERE ` + where + partSuspended +
+		listOrder + ` LIMIT ?`
 }
 
 // Tasks lists the tasks of a group that are not closed: open ones past their
@@ -90,7 +101,11 @@ func (t *tx) taskPage(f qunzhu.TaskFilter) ([]*qunzhu.Task, error) {
 			if err != nil {
 				return nil, err
 			}
-			merged := append(notDue, other...)
+			suspended, err := t.selectTasks(suspendedQuery(where), append(args, ms(at), rest)...)
+			if err != nil {
+				return nil, err
+			}
+			merged := append(append(notDue, other...), suspended...)
 			slices.SortStableFunc(merged, compareListOrder)
 			list = append(list, merged[:min(rest, len(merged))]...)
 		}
@@ -136,10 +151,10 @@ func (t *tx) involvingTasks(f qunzhu.TaskFilter, want int) ([]*qunzhu.Task, erro
 		UNION SELECT id FROM tasks WHERE assigner_id = ? AND assigner_id IS NOT NULL AND status <> 'closed')`
 	args := []any{f.GroupID, f.GroupID, m.Unit, m.ID, m.ID}
 	if !f.OverdueAt.IsZero() {
-		q += ` AND status = 'open' AND deadline < ?`
+		q += ` AND status = 'open' AND deadline < ? AND suspended_at IS NULL`
 		args = append(args, ms(f.OverdueAt))
 	}
-	q += ` ORDER BY (status = 'open' AND deadline < ?) DESC, deadline, unit, created_at, id LIMIT ?`
+	q += ` ORDER BY (status = 'open' AND deadline < ? AND suspended_at IS NULL) DESC, deadline, unit, created_at, id LIMIT ?`
 	return t.selectTasks(q, append(args, ms(t.now), want)...)
 }
 
@@ -159,7 +174,7 @@ func (t *tx) countTasks(f qunzhu.TaskFilter) (int, error) {
 			UNION SELECT id FROM tasks WHERE assigner_id = ? AND assigner_id IS NOT NULL AND status <> 'closed')`
 		args := []any{f.GroupID, f.GroupID, m.Unit, m.ID, m.ID}
 		if !f.OverdueAt.IsZero() {
-			q += ` AND status = 'open' AND deadline < ?`
+			q += ` AND status = 'open' AND deadline < ? AND suspended_at IS NULL`
 			args = append(args, ms(f.OverdueAt))
 		}
 		err = t.queryRow(q, args...).Scan(&n)

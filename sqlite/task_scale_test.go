@@ -37,6 +37,10 @@ func TestTaskPage_OrderTotalsAndPages(t *testing.T) {
 				if _, err := tx.CloseTask(task.ID, owner, ""); err != nil {
 					return err
 				}
+			case 3:
+				if _, err := tx.SuspendTask(task.ID, owner, "等批复"); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -55,7 +59,7 @@ func TestTaskPage_OrderTotalsAndPages(t *testing.T) {
 			var rows []*qunzhu.Task
 			for _, task := range all {
 				got := w.get(t, task.ID)
-				overdue := got.Status == qunzhu.TaskOpen && got.Deadline.Before(t0)
+				overdue := got.Overdue(t0)
 				switch {
 				case got.Status == qunzhu.TaskClosed,
 					f.Unit != "" && got.Unit != f.Unit,
@@ -66,8 +70,7 @@ func TestTaskPage_OrderTotalsAndPages(t *testing.T) {
 				rows = append(rows, got)
 			}
 			slices.SortStableFunc(rows, func(a, b *qunzhu.Task) int {
-				ao := a.Status == qunzhu.TaskOpen && a.Deadline.Before(t0)
-				bo := b.Status == qunzhu.TaskOpen && b.Deadline.Before(t0)
+				ao, bo := a.Overdue(t0), b.Overdue(t0)
 				if ao != bo {
 					if ao {
 						return -1
@@ -120,9 +123,10 @@ func TestTaskCounts_MatchAFullCount(t *testing.T) {
 	owner, li := qunzhu.MemberActor(w.owner), qunzhu.MemberActor(w.li)
 	rng := rand.New(rand.NewPCG(7, 9))
 	var ids []int64
-	for range 300 {
+	applied := map[int]int{}
+	for range 400 {
 		w.clock.Advance(time.Duration(rng.IntN(300)) * time.Minute)
-		switch op := rng.IntN(10); {
+		switch op := rng.IntN(16); {
 		case op < 4 || len(ids) == 0:
 			unit := []string{"市城管委", "区委办", "区委"}[rng.IntN(3)]
 			d := w.clock.Now().Add(time.Duration(rng.IntN(96)-24) * time.Hour)
@@ -130,7 +134,7 @@ func TestTaskCounts_MatchAFullCount(t *testing.T) {
 		default:
 			id := ids[rng.IntN(len(ids))]
 			s := w.s
-			_ = s.Update(t.Context(), func(qtx qunzhu.Tx) error {
+			err := s.Update(t.Context(), func(qtx qunzhu.Tx) error {
 				var err error
 				switch op {
 				case 4, 5:
@@ -142,9 +146,31 @@ func TestTaskCounts_MatchAFullCount(t *testing.T) {
 				case 9:
 					_, err = qtx.(*tx).exec(`UPDATE tasks SET unit = ?, deadline = deadline + 3600000 WHERE id = ?`,
 						[]string{"市城管委", "区委办"}[rng.IntN(2)], id)
+				case 10:
+					_, err = qtx.WithdrawTask(id, owner, "派错了")
+				case 11:
+					_, err = qtx.SuspendTask(id, owner, "等上级批复")
+				case 12:
+					_, err = qtx.ResumeTask(id, owner, w.clock.Now().Add(30*time.Hour), "")
+				case 13:
+					_, err = qtx.TransferTask(id, owner, qunzhu.Transfer{Unit: "区委办", AssigneeIDs: []int64{w.sun.ID}, Note: "转区委办"})
+				case 14, 15:
+					if _, err = qtx.RequestExtension(id, li, w.clock.Now().Add(48*time.Hour), "材料未齐", ""); err == nil {
+						_, err = qtx.DecideExtension(id, owner, op == 14, "")
+					}
 				}
 				return err // refusals (e.g. closing a closed task) roll back
 			})
+			if err == nil {
+				applied[op]++
+			}
+		}
+	}
+	// Every kind of change happened at least once, or the test proves less
+	// than it says.
+	for op := 4; op < 16; op++ {
+		if applied[op] == 0 {
+			t.Errorf("operation %d never applied (applied: %v)", op, applied)
 		}
 	}
 	now := w.clock.Now()
@@ -180,9 +206,10 @@ func fullCountStats(t *testing.T, s *Store, groupID int64, since, until, now tim
 		coalesce(sum(status = 'closed' AND finished_at <= deadline), 0),
 		coalesce(sum(status = 'closed' AND finished_at > deadline), 0),
 		coalesce(sum(status <> 'closed'), 0),
-		coalesce(sum(status = 'open' AND deadline < ?), 0),
-		coalesce(sum(CASE WHEN status = 'closed' THEN finished_at - created_at END), 0)
-		FROM tasks WHERE group_id = ? AND created_at >= ? AND created_at < ? GROUP BY unit`,
+		coalesce(sum(status = 'open' AND deadline < ? AND suspended_at IS NULL), 0),
+		coalesce(sum(CASE WHEN status = 'closed' THEN finished_at - created_at END), 0),
+		coalesce(sum(extensions), 0), coalesce(sum(transfers), 0)
+		FROM tasks WHERE group_id = ? AND created_at >= ? AND created_at < ? AND withdrawn = 0 GROUP BY unit`,
 		ms(now), groupID, from, ms(until))
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +219,8 @@ func fullCountStats(t *testing.T, s *Store, groupID int64, since, until, now tim
 	for rows.Next() {
 		var s qunzhu.TaskUnitStats
 		var closedMs int64
-		if err := rows.Scan(&s.Unit, &s.Assigned, &s.ClosedOnTime, &s.ClosedLate, &s.Open, &s.Overdue, &closedMs); err != nil {
+		if err := rows.Scan(&s.Unit, &s.Assigned, &s.ClosedOnTime, &s.ClosedLate, &s.Open, &s.Overdue, &closedMs,
+			&s.Extended, &s.Transferred); err != nil {
 			t.Fatal(err)
 		}
 		if n := s.ClosedOnTime + s.ClosedLate; n > 0 {

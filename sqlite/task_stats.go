@@ -89,7 +89,7 @@ func accOf(acc map[string]*unitAcc, unit string) *unitAcc {
 // addCountedStats adds task_counts' whole days [firstDay, endDay).
 func (t *tx) addCountedStats(acc map[string]*unitAcc, groupID, firstDay, endDay int64) error {
 	rows, err := t.query(`SELECT unit, sum(assigned), sum(closed_on_time), sum(closed_late),
-		sum(unclosed), sum(closed_ms) FROM task_counts
+		sum(unclosed), sum(closed_ms), sum(extended), sum(transferred) FROM task_counts
 		WHERE group_id = ? AND day >= ? AND day < ? GROUP BY unit`, groupID, firstDay, endDay)
 	if err != nil {
 		return fmt.Errorf("select task counts: %w", err)
@@ -97,10 +97,10 @@ func (t *tx) addCountedStats(acc map[string]*unitAcc, groupID, firstDay, endDay 
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			unit                             string
-			assigned, onTime, late, open, cm int64
+			unit                                     string
+			assigned, onTime, late, open, cm, ex, tr int64
 		)
-		if err := rows.Scan(&unit, &assigned, &onTime, &late, &open, &cm); err != nil {
+		if err := rows.Scan(&unit, &assigned, &onTime, &late, &open, &cm, &ex, &tr); err != nil {
 			return fmt.Errorf("scan task counts: %w", err)
 		}
 		a := accOf(acc, unit)
@@ -109,6 +109,8 @@ func (t *tx) addCountedStats(acc map[string]*unitAcc, groupID, firstDay, endDay 
 		a.ClosedLate += int(late)
 		a.Open += int(open)
 		a.closedMs += cm
+		a.Extended += int(ex)
+		a.Transferred += int(tr)
 	}
 	return rows.Err()
 }
@@ -119,8 +121,9 @@ const exactStatsQuery = `SELECT unit, count(*),
 	coalesce(sum(status = 'closed' AND finished_at <= deadline), 0),
 	coalesce(sum(status = 'closed' AND finished_at > deadline), 0),
 	coalesce(sum(status <> 'closed'), 0),
-	coalesce(sum(CASE WHEN status = 'closed' THEN finished_at - created_at ELSE 0 END), 0)
-	FROM tasks WHERE group_id = ? AND created_at >= ? AND created_at < ?
+	coalesce(sum(CASE WHEN status = 'closed' THEN finished_at - created_at ELSE 0 END), 0),
+	coalesce(sum(extensions), 0), coalesce(sum(transfers), 0)
+	FROM tasks WHERE group_id = ? AND created_at >= ? AND created_at < ? AND withdrawn = 0
 	GROUP BY unit`
 
 func (t *tx) addExactStats(acc map[string]*unitAcc, groupID, from, to int64) error {
@@ -131,10 +134,10 @@ func (t *tx) addExactStats(acc map[string]*unitAcc, groupID, from, to int64) err
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			unit                             string
-			assigned, onTime, late, open, cm int64
+			unit                                     string
+			assigned, onTime, late, open, cm, ex, tr int64
 		)
-		if err := rows.Scan(&unit, &assigned, &onTime, &late, &open, &cm); err != nil {
+		if err := rows.Scan(&unit, &assigned, &onTime, &late, &open, &cm, &ex, &tr); err != nil {
 			return fmt.Errorf("scan task stats: %w", err)
 		}
 		a := accOf(acc, unit)
@@ -143,6 +146,8 @@ func (t *tx) addExactStats(acc map[string]*unitAcc, groupID, from, to int64) err
 		a.ClosedLate += int(late)
 		a.Open += int(open)
 		a.closedMs += cm
+		a.Extended += int(ex)
+		a.Transferred += int(tr)
 	}
 	return rows.Err()
 }
@@ -152,7 +157,7 @@ func (t *tx) addExactStats(acc map[string]*unitAcc, groupID, from, to int64) err
 // plus keeps SQLite from choosing tasks_created for the creation range, which
 // for a whole history would read every task.
 const overdueStatsQuery = `SELECT unit, count(*) FROM tasks
-	WHERE group_id = ? AND status <> 'closed' AND status = 'open' AND deadline < ?
+	WHERE group_id = ? AND status <> 'closed' AND status = 'open' AND deadline < ? AND suspended_at IS NULL
 	AND +created_at >= ? AND +created_at < ?
 	GROUP BY unit`
 
@@ -227,13 +232,13 @@ func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
 // and those open past their deadline now, each through its own index.
 const taskWeekQuery = `SELECT unit, sum(n), sum(c), sum(o) FROM (
 	SELECT unit, 1 AS n, 0 AS c, 0 AS o FROM tasks
-		WHERE group_id = ? AND created_at >= ? AND created_at < ?
+		WHERE group_id = ? AND created_at >= ? AND created_at < ? AND withdrawn = 0
 	UNION ALL
 	SELECT unit, 0, 1, 0 FROM tasks
-		WHERE group_id = ? AND closed_at >= ? AND closed_at < ?
+		WHERE group_id = ? AND closed_at >= ? AND closed_at < ? AND withdrawn = 0
 	UNION ALL
 	SELECT unit, 0, 0, 1 FROM tasks
-		WHERE group_id = ? AND status <> 'closed' AND status = 'open' AND deadline < ?
+		WHERE group_id = ? AND status <> 'closed' AND status = 'open' AND deadline < ? AND suspended_at IS NULL
 ) GROUP BY unit ORDER BY sum(o) DESC, unit`
 
 // TaskWeek counts what happened in a group in [since, until), and what is

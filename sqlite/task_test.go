@@ -417,13 +417,14 @@ func TestTaskQueryPlans(t *testing.T) {
 	}{
 		{"sweep", dueTasksQuery, []any{0, 100}, "USING INDEX tasks_next_action (next_action_at>? AND next_action_at<?)"},
 		{"stats: partial days", exactStatsQuery, []any{1, 0, 1}, "USING COVERING INDEX tasks_created (group_id=? AND created_at>? AND created_at<?)"},
-		{"stats: overdue", overdueStatsQuery, []any{1, 0, 0, 1}, "USING COVERING INDEX tasks_list (group_id=? AND status=? AND deadline<?)"},
+		{"stats: overdue", overdueStatsQuery, []any{1, 0, 0, 1}, "INDEX tasks_list (group_id=? AND status=? AND deadline<?)"},
 		{"list: overdue", listQuery("group_id = ?", partOverdue), []any{1, 0, 10}, "USING INDEX tasks_list (group_id=? AND status=? AND deadline<?)"},
 		{"list: not due", listQuery("group_id = ?", partNotDue), []any{1, 0, 10}, "USING INDEX tasks_list (group_id=? AND status=? AND deadline>?)"},
 		{"list: unit", listQuery("group_id = ? AND unit = ?", partOverdue), []any{1, "市城管委", 0, 10}, "USING INDEX tasks_unit_list (group_id=? AND unit=? AND status=? AND deadline<?)"},
-		{"list: count overdue", `SELECT count(*) FROM tasks WHERE group_id = ?` + partOverdue, []any{1, 0}, "USING COVERING INDEX tasks_list (group_id=? AND status=? AND deadline<?)"},
+		{"list: count overdue today", `SELECT count(*) FROM tasks WHERE group_id = ?` + partOverdue + ` AND deadline >= ?`, []any{1, 0, 0}, "INDEX tasks_list (group_id=? AND status=? AND deadline>? AND deadline<?)"},
+		{"list: suspended", suspendedQuery("group_id = ?"), []any{1, 0, 10}, "INDEX tasks_suspended (group_id=? AND deadline<?)"},
 		{"week: closed", taskWeekQuery, []any{1, 0, 1, 1, 0, 1, 1, 0}, "USING COVERING INDEX tasks_closed (group_id=? AND closed_at>? AND closed_at<?)"},
-		{"week: overdue", taskWeekQuery, []any{1, 0, 1, 1, 0, 1, 1, 0}, "USING COVERING INDEX tasks_list (group_id=? AND status=? AND deadline<?)"},
+		{"week: overdue", taskWeekQuery, []any{1, 0, 1, 1, 0, 1, 1, 0}, "INDEX tasks_list (group_id=? AND status=? AND deadline<?)"},
 		{"by ticket", `SELECT ` + taskColumns + ` FROM tasks
 			WHERE source = ? AND external_id = ? AND external_id <> ''`, []any{"12345", "x"}, "USING INDEX tasks_external"},
 	}

@@ -162,12 +162,14 @@ func TestDemoTaskLifecycle(t *testing.T) {
 	}
 }
 
-// TestDemoTaskEscalation: the demo clock is moved to a day before the
-// deadline, past it, a day further and three days further; the assignee reads
-// the reminder and the group 到期, 黄牌 and 红牌, each exactly once.
+// TestDemoTaskEscalation: from a working Monday, the demo clock is moved to a
+// day before the deadline, past it, a day further and three days further (a
+// Saturday, so the 红牌 waits for Monday morning); the assignee reads the
+// reminder and the group 到期, 黄牌 and 红牌, each exactly once.
 func TestDemoTaskEscalation(t *testing.T) {
 	d := startDemo(t, nil)
 	d.taskBind("李局长", "市城管委")
+	monday := d.workingMonday()
 	n, _ := d.taskAssign("/督办 市城管委 清理人民路占道经营 48小时")
 
 	seq := d.lastSeq(cadres)
@@ -189,9 +191,14 @@ func TestDemoTaskEscalation(t *testing.T) {
 		t.Errorf("黄牌: %q", yellow.Text)
 	}
 	seq = d.lastSeq(cadres)
-	d.taskAdvance("48h")
+	d.taskAdvance("48h") // Saturday: quiet
+	time.Sleep(300 * time.Millisecond)
+	if got := d.taskCount("【红牌】督办#" + n); got != 0 {
+		t.Errorf("红牌 posted on Saturday")
+	}
+	d.advanceTo(monday.Add(7*24*time.Hour - 2*time.Hour + time.Minute)) // Monday 08:01
 	red := d.expectFromBot(cadres, seq, "【红牌】督办#"+n)
-	if !strings.Contains(red.Text, "已逾期3天，责任单位：市城管委，请@张书记\u2005关注") {
+	if !strings.Contains(red.Text, "已逾期4天22小时，责任单位：市城管委，请@张书记\u2005关注") {
 		t.Errorf("红牌: %q", red.Text)
 	}
 	// More ticks must not repeat a step: tick twice more and look again.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/qunzhu/qunzhu"
 	"github.com/qunzhu/qunzhu/commands"
+	"github.com/qunzhu/qunzhu/festival"
 	"github.com/qunzhu/qunzhu/schedule"
 )
 
@@ -25,9 +26,17 @@ type TasksConfig struct {
 	YellowAfter  Duration `yaml:"yellow_after"`
 	RedAfter     Duration `yaml:"red_after"`
 	DailyEvery   Duration `yaml:"daily_every"`
-	// TaskReminderLimit caps reminders about one task, "rate/period[,burst]";
-	// default "2/24h". (Per-person limits are DESIGN's, shared with 交作业.)
+	// TaskReminderLimit caps manual nudges (/催办) of one task,
+	// "rate/period[,burst]"; default "1/2h". (The ladder's reminders are
+	// bounded per person by DESIGN's limits, shared with 交作业.)
 	TaskReminderLimit string `yaml:"task_reminder_limit"`
+	// DayClose is the working day's close a count of days ends at ("限期3天"
+	// ends at 18:00 of the third day); default "18:00".
+	DayClose string `yaml:"day_close"`
+	// Quiet is when the ladder keeps still (免打扰); QuietGroups overrides it
+	// for groups by name.
+	Quiet       QuietConfig            `yaml:"quiet"`
+	QuietGroups map[string]QuietConfig `yaml:"quiet_groups"`
 	// WeeklySummary is when the 督办周报 goes out, "周一 09:00" (the default)
 	// or "monday 09:00"; "off" for never.
 	WeeklySummary string `yaml:"weekly_summary"`
@@ -56,7 +65,67 @@ func (c TasksConfig) validate() []error {
 	if _, _, err := c.weekly(); err != nil {
 		errs = append(errs, fmt.Errorf("tasks.weekly_summary: %w", err))
 	}
+	if _, err := c.dayClose(); err != nil {
+		errs = append(errs, fmt.Errorf("tasks.day_close: %w", err))
+	}
+	if _, err := c.Quiet.hours(qunzhu.DefaultQuietHours()); err != nil {
+		errs = append(errs, fmt.Errorf("tasks.quiet: %w", err))
+	}
+	for name, q := range c.QuietGroups {
+		if _, err := q.hours(qunzhu.DefaultQuietHours()); err != nil {
+			errs = append(errs, fmt.Errorf("tasks.quiet_groups[%s]: %w", name, err))
+		}
+	}
 	return errs
+}
+
+// QuietConfig is a quiet time (免打扰): Hours "22:00-08:00" (the default) or
+// "off", RestDays (default true) for weekends and statutory holidays, and
+// UrgentOnRestDays (default true) letting tasks given a day or less and
+// hotline tasks through on rest days (never at night); it is read from
+// tasks.quiet only, not from a group's entry.
+type QuietConfig struct {
+	Hours            string `yaml:"hours"`
+	RestDays         *bool  `yaml:"rest_days"`
+	UrgentOnRestDays *bool  `yaml:"urgent_on_rest_days"`
+}
+
+// hours reads the quiet time over def.
+func (c QuietConfig) hours(def qunzhu.QuietHours) (qunzhu.QuietHours, error) {
+	q := def
+	switch s := strings.ToLower(strings.TrimSpace(c.Hours)); s {
+	case "":
+	case "off", "none", "关闭":
+		q.Night = false
+	default:
+		from, to, ok := strings.Cut(strings.ReplaceAll(s, " ", ""), "-")
+		f, err1 := time.Parse("15:04", from)
+		t, err2 := time.Parse("15:04", to)
+		if !ok || err1 != nil || err2 != nil || from == to {
+			return q, fmt.Errorf("hours %q: want a span like \"22:00-08:00\", or off", c.Hours)
+		}
+		q.Night, q.From, q.To = true, clockOf(f), clockOf(t)
+	}
+	if c.RestDays != nil {
+		q.RestDays = *c.RestDays
+	}
+	return q, nil
+}
+
+func clockOf(t time.Time) time.Duration {
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+}
+
+// dayClose reads DayClose; 18:00 by default.
+func (c TasksConfig) dayClose() (time.Duration, error) {
+	if strings.TrimSpace(c.DayClose) == "" {
+		return commands.EndOfWorkday, nil
+	}
+	t, err := time.Parse("15:04", strings.TrimSpace(c.DayClose))
+	if err != nil {
+		return 0, fmt.Errorf("%q: want a time like \"18:00\"", c.DayClose)
+	}
+	return clockOf(t), nil
 }
 
 func (c TasksConfig) assignRole() (qunzhu.Role, error) {
@@ -117,17 +186,36 @@ func wireTasks(a *app) error {
 	if err != nil {
 		return err
 	}
-	tasks := commands.NewTasks(commands.TaskConfig{AssignRole: role, DefaultDeadline: time.Duration(cfg.DefaultDeadline)})
+	closeAt, err := cfg.dayClose()
+	if err != nil {
+		return err
+	}
+	loc := a.router.Location()
+	workdays := qunzhu.ReportCalendar{Location: loc, Holidays: festival.StatutoryHolidays{}}
+	tc := commands.TaskConfig{AssignRole: role, DefaultDeadline: time.Duration(cfg.DefaultDeadline),
+		Workdays: workdays, DayClose: closeAt, Festivals: festival.New(loc), Limiter: a.limiter}
+	if cfg.TaskReminderLimit != "" {
+		if tc.NudgeLimit, err = parseLimit(cfg.TaskReminderLimit); err != nil {
+			return fmt.Errorf("tasks.task_reminder_limit: %w", err)
+		}
+	}
+	tasks := commands.NewTasks(tc)
 	for _, s := range tasks.Specs() {
 		a.router.Register(s)
 	}
 	a.router.RegisterAttach(tasks.Attach())
 
-	sweep := schedule.TaskSweepConfig{Ladder: cfg.ladder(), Location: a.router.Location(),
-		Logger: a.log.With("component", "tasks")}
-	if cfg.TaskReminderLimit != "" {
-		if sweep.TaskLimit, err = parseLimit(cfg.TaskReminderLimit); err != nil {
-			return fmt.Errorf("tasks.task_reminder_limit: %w", err)
+	sweep := schedule.TaskSweepConfig{Ladder: cfg.ladder(), Location: loc, Workdays: workdays,
+		Logger: a.log.With("component", "tasks"), UrgentOnRestDays: cfg.Quiet.UrgentOnRestDays == nil || *cfg.Quiet.UrgentOnRestDays}
+	if sweep.Quiet, err = cfg.Quiet.hours(qunzhu.DefaultQuietHours()); err != nil {
+		return fmt.Errorf("tasks.quiet: %w", err)
+	}
+	for name, q := range cfg.QuietGroups {
+		if sweep.QuietByGroup == nil {
+			sweep.QuietByGroup = map[string]qunzhu.QuietHours{}
+		}
+		if sweep.QuietByGroup[name], err = q.hours(sweep.Quiet); err != nil {
+			return fmt.Errorf("tasks.quiet_groups[%s]: %w", name, err)
 		}
 	}
 	a.runner.Add(schedule.NewTaskSweep(a.store, a.limiter, sweep))

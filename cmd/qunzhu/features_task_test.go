@@ -22,6 +22,11 @@ func TestTasksConfig(t *testing.T) {
 		{"tasks:\n  weekly_summary: 每周一\n", "tasks.weekly_summary"},
 		{"tasks:\n  weekly_summary: 周八 09:00\n", "tasks.weekly_summary"},
 		{"tasks:\n  red_card: 3d\n", "red_card"},
+		{"tasks:\n  day_close: \"17:30\"\n  quiet:\n    hours: 21:00-07:30\n    rest_days: false\n" +
+			"  quiet_groups:\n    应急值班群: {hours: off, rest_days: false}\n", ""},
+		{"tasks:\n  day_close: 下班\n", "tasks.day_close"},
+		{"tasks:\n  quiet:\n    hours: 晚上\n", "tasks.quiet"},
+		{"tasks:\n  quiet_groups:\n    应急值班群: {hours: 22-8}\n", "tasks.quiet_groups[应急值班群]"},
 	}
 	checkConfigCases(t, tests)
 	cfg, err := loadConfig("", []byte("tasks:\n  assign_role: 群主\n  red_after: 96h\n  weekly_summary: 周五 17:30\n"),
