@@ -14,7 +14,7 @@ import (
 
 const outColumns = `id, dedup_key, group_id, kind, priority, text, image, not_before,
 	attempts, status, last_error, created_at, updated_at, sent_at, ref, urgent, mentions,
-	(SELECT platform FROM "groups" WHERE "groups".id = outbox.group_id)`
+	to_member, to_user, (SELECT platform FROM "groups" WHERE "groups".id = outbox.group_id)`
 
 // Enqueue writes m to the outbox in the caller's transaction, so the message
 // exists exactly when the change that caused it does. It fills the defaults
@@ -35,6 +35,15 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 		return false, err
 	}
 	m.Platform = g.Platform
+	if m.ToMember != 0 {
+		to, err := t.MemberByID(m.ToMember)
+		if err != nil {
+			return false, err
+		}
+		if to.GroupID != m.GroupID {
+			return false, qunzhu.Errorf(qunzhu.EINVALID, "私信的收件人不在这个群里。")
+		}
+	}
 
 	if m.DedupKey != "" {
 		var id int64
@@ -63,11 +72,11 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 		return false, err
 	}
 	res, err := t.exec(`INSERT INTO outbox (status, priority, not_before, group_id, kind, dedup_key,
-		attempts, created_at, updated_at, last_error, text, image, ref, urgent, mentions)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?)`,
+		attempts, created_at, updated_at, last_error, text, image, ref, urgent, mentions, to_member, to_user)
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)`,
 		string(m.Status), int(m.Priority), ms(m.NotBefore), m.GroupID, string(m.Kind),
 		nullString(m.DedupKey), ms(m.CreatedAt), ms(m.UpdatedAt), m.Text, nullBytes(m.Image), m.Ref, m.Urgent,
-		mentions)
+		mentions, m.ToMember, m.ToUser)
 	if err != nil {
 		return false, fmt.Errorf("insert outbox: %w", err)
 	}
@@ -297,7 +306,7 @@ func scanOutMessage(row scanner) (*qunzhu.OutMessage, error) {
 	)
 	if err := row.Scan(&m.ID, &dedupKey, &m.GroupID, &kind, &priority, &m.Text, &m.Image,
 		&notBefore, &m.Attempts, &status, &m.LastError, &createdAt, &updated, &sentAt, &m.Ref, &m.Urgent,
-		&mentions, &platform); err != nil {
+		&mentions, &m.ToMember, &m.ToUser, &platform); err != nil {
 		return nil, err
 	}
 	var err error
