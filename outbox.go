@@ -8,14 +8,14 @@ type Priority int
 
 // Priorities, from the most urgent.
 const (
-	PriorityReply     Priority = 10 // answers to commands
-	PriorityAlert     Priority = 20 // overdue alerts, webhooks, tasks
-	PriorityReminder  Priority = 30 // reminders to people
+	PriorityReply    Priority = 10 // answers to commands
+	PriorityAlert    Priority = 20 // overdue alerts, webhooks, tasks
+	PriorityReminder Priority = 30 // reminders to people
 	// PriorityGuestReply answers people who are not bound members: anyone
 	// can type a command, so their answers never go before an alert or a
 	// reminder.
 	PriorityGuestReply Priority = 35
-	PriorityBroadcast Priority = 40 // broadcasts and greetings
+	PriorityBroadcast  Priority = 40 // broadcasts and greetings
 )
 
 // MessageKind says why a message is sent; the governor and reports use it.
