@@ -65,6 +65,12 @@ type Config struct {
 	// Location is where deadlines and report cycles are read and shown;
 	// default Asia/Shanghai.
 	Location *time.Location
+	// Limiter holds the per-sender command limits (Redis when configured, so
+	// they hold across replicas and restarts); nil disables them.
+	Limiter qunzhu.Limiter
+	// MemberCommands and GuestCommands limit the commands one bound member,
+	// and one guest, may send; zero values get the defaults.
+	MemberCommands, GuestCommands qunzhu.Limit
 }
 
 // DefaultBindCodeTTL is long enough for a colleague to see the message and
@@ -98,6 +104,13 @@ func NewRouter(store qunzhu.Store, cfg Config) *Router {
 	if cfg.Location == nil {
 		cfg.Location = ChinaTime()
 	}
+	if cfg.MemberCommands.IsZero() {
+		cfg.MemberCommands = DefaultMemberCommands
+	}
+	if cfg.GuestCommands.IsZero() {
+		cfg.GuestCommands = DefaultGuestCommands
+	}
+
 	r := &Router{store: store, cfg: cfg, index: map[string]*Spec{}, attach: map[string]AttachFunc{}}
 	registerBuiltins(r)
 	return r
@@ -172,6 +185,13 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 	// Never log the text or the args: they may hold a bind code.
 	log := r.cfg.Logger.With(slog.Int64("group", in.GroupID),
 		slog.String("command", cmd.Name), slog.String("msg_id", in.ID))
+	if ok, err := r.admit(ctx, in, spec, log); !ok {
+		return err
+	}
+	if in.Private && (spec == nil || spec.Name != "认证") {
+		return r.replyError(ctx, in, qunzhu.Errorf(qunzhu.EINVALID,
+			"私聊只能发送 /认证 <认证码>，其他命令请在群里发送。"), log)
+	}
 	if spec == nil {
 		return r.replyError(ctx, in, qunzhu.Errorf(qunzhu.ENOTFOUND,
 			"未知命令「/%s」。发送 /帮助 查看可用命令。", cmd.Name), log)
@@ -248,9 +268,11 @@ func (r *Router) replyError(ctx context.Context, in *qunzhu.Inbound, cause error
 	return nil
 }
 
-// replyMessage is the outbox row answering in: addressed to the sender, and
-// deduplicated by the platform message id so a redelivered message is
-// answered once.
+// replyMessage is the outbox row answering in: addressed to the sender (in
+// the group, or privately for a private message), and deduplicated by the
+// platform message id so a redelivered message is answered once. A guest's
+// answer waits behind alerts and reminders: anyone can type commands, and no
+// volume of them may delay an overdue notice.
 func replyMessage(in *qunzhu.Inbound, text string, now time.Time) *qunzhu.OutMessage {
 	m := &qunzhu.OutMessage{
 		GroupID:   in.GroupID,
@@ -258,6 +280,12 @@ func replyMessage(in *qunzhu.Inbound, text string, now time.Time) *qunzhu.OutMes
 		Priority:  qunzhu.KindReply.DefaultPriority(),
 		Text:      Mention(senderName(in)) + text,
 		NotBefore: now,
+	}
+	if boundMember(in) == nil {
+		m.Priority = qunzhu.PriorityGuestReply
+	}
+	if in.Private {
+		m.Text, m.ToUser = text, in.Sender.SessionKey
 	}
 	if in.ID != "" {
 		m.DedupKey = "reply:" + in.ID
