@@ -58,7 +58,7 @@ func TestBind_RightPerson(t *testing.T) {
 // neutral refusal for every kind of wrong code.
 const (
 	bound张三 = "【认证】张三 已认证，角色 成员（市城管委）。如果不是本人，请群主发送 /成员 解绑 张三。"
-	badCode  = "认证码无效或已过期。请核对后重发；过期了请找登记你的群主或管理员重新生成。"
+	badCode = "认证码无效或已过期。请核对后重发；过期了请找登记你的群主或管理员重新生成。"
 )
 
 // TestBind_ThreeWrongCodesDestroyTheLiveCode: every wrong code sent in the
