@@ -98,6 +98,18 @@ func (s *Store) Due(ctx context.Context, now time.Time, n int) ([]*qunzhu.OutMes
 	return collect(rows, err, scanOutMessage, "due messages")
 }
 
+// DueAlerts is Due restricted to alerts, webhooks, notices and urgent
+// messages, the ones the governor keeps a reserve for.
+func (s *Store) DueAlerts(ctx context.Context, now time.Time, n int) ([]*qunzhu.OutMessage, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+outColumns+` FROM outbox
+		WHERE status = 'pending' AND not_before <= ? AND (kind IN ('alert', 'webhook', 'notice') OR urgent)
+		ORDER BY priority, id LIMIT ?`, ms(now), n)
+	return collect(rows, err, scanOutMessage, "due alerts")
+}
+
 // dueQuery is shared with the test that checks its query plan.
 const dueQuery = `SELECT ` + outColumns + ` FROM outbox
 	WHERE status = 'pending' AND not_before <= ?
