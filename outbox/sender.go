@@ -110,6 +110,7 @@ func NewSender(store qunzhu.Outbox, m qunzhu.Messenger, limiter qunzhu.Limiter, 
 		store: store, messenger: m, clock: clock, log: logger, cfg: cfg,
 		gov:   governor{limiter: limiter, limits: cfg.Limits},
 		daily: dailyCap{max: cfg.Limits.Daily, reserve: min(cfg.Limits.ReserveDaily, cfg.Limits.Daily), loc: cfg.Location},
+		usage: DailyUsage{Cap: cfg.Limits.Daily, Reserved: min(cfg.Limits.ReserveDaily, cfg.Limits.Daily)},
 	}
 }
 

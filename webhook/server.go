@@ -54,6 +54,9 @@ type Deps struct {
 	// Login, when set, serves the WeChat login page (/login, /login/qr.png)
 	// that fallback alerts link to; nil: the routes do not exist.
 	Login *LoginPage
+	// Daily reports the account's sends today, its daily cap and the share
+	// kept for alerts (outbox.Sender.Usage) for /readyz; nil: not reported.
+	Daily func() (sent, limit, reserved int)
 }
 
 // server holds the dependencies the handlers share.
@@ -72,6 +75,7 @@ type server struct {
 	demoClock      *qunzhu.OffsetClock
 	onClockAdvance func()
 	login          *LoginPage
+	daily          func() (sent, limit, reserved int)
 }
 
 // NewServer returns the webhook HTTP handler: probes, the generic and hotline
@@ -98,6 +102,7 @@ func NewServer(d Deps) http.Handler {
 		demoClock:      d.DemoClock,
 		onClockAdvance: d.OnClockAdvance,
 		login:          d.Login,
+		daily:          d.Daily,
 	}
 	if s.clock == nil {
 		s.clock = qunzhu.SystemClock{}
