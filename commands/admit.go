@@ -49,10 +49,13 @@ func (r *Router) admit(ctx context.Context, in *qunzhu.Inbound, spec *Spec, log 
 		}
 		return false, nil
 	}
-	limit := r.cfg.GuestCommands
+	// Separate keys: a limit's state means nothing under another limit, and
+	// a guest who just bound must not carry the guest's count over.
+	limit, class := r.cfg.GuestCommands, "guest:"
 	if boundMember(in) != nil {
-		limit = r.cfg.MemberCommands
+		limit, class = r.cfg.MemberCommands, "member:"
 	}
+	who = class + who
 	res, err := lim.Allow(ctx, "cmd:"+who, limit)
 	if err != nil {
 		log.Warn("command limit unavailable; command handled", slog.Any("err", err))
