@@ -56,7 +56,7 @@ type EmulatorConfig struct {
 	// Friends are the people the bot account can chat with privately (the
 	// owners who get one-time codes).
 	Friends []string `yaml:"friends"`
-	Groups []struct {
+	Groups  []struct {
 		Name    string   `yaml:"name"`
 		Members []string `yaml:"members"`
 	} `yaml:"groups"`
