@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -251,4 +252,78 @@ func TestDemoFloodsStayUnderTheDailyCap(t *testing.T) {
 	if rz.Daily.Cap != 10 || rz.Daily.Reserved != 2 || rz.Daily.Sent != sent || rz.Status != "degraded" || len(rz.Reasons) == 0 {
 		t.Errorf("/readyz = %+v, want degraded with the day's numbers (%d sent)", rz, sent)
 	}
+}
+
+// TestDemoCodeWithoutPrivateChatGoesToTheLoginPage: 王主任, an admin the bot
+// account has no private chat with, registers someone. The code cannot be
+// delivered privately, so it is shown on the token-protected login page and
+// 王主任 is told so in the group; it never appears in the group, and the
+// member binds with it.
+func TestDemoCodeWithoutPrivateChatGoesToTheLoginPage(t *testing.T) {
+	const token = "e2e-login-token-0123456789"
+	d := startDemo(t, map[string]string{"QUNZHU_LOGIN_TOKEN": token})
+	seq := d.lastSeq(cadres)
+	d.say(cadres, "王主任", "/成员 添加 孙干事 单位=区委办")
+	d.expectFromBot(cadres, seq, "认证码已私信发给王主任")
+	d.expectFromBot(cadres, seq, "认证码没能私信发给你")
+	var code string
+	d.eventually("the code on the login page", func() error {
+		resp, err := http.Get(d.http + "/login?token=" + token)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		m := regexp.MustCompile(`<b>(\d{6})</b>`).FindSubmatch(body)
+		if m == nil || !strings.Contains(string(body), "孙干事") {
+			return fmt.Errorf("not on the page yet")
+		}
+		code = string(m[1])
+		return nil
+	})
+	if resp, err := http.Get(d.http + "/login"); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the login page without the token: %v %v, want 403", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	for _, m := range d.messages(cadres, 0) {
+		if strings.Contains(m.Text, code) {
+			t.Errorf("the code is in the group: %q", m.Text)
+		}
+	}
+	seq = d.lastSeq(cadres)
+	d.say(cadres, "孙干事", "/认证 "+code)
+	d.expectFromBot(cadres, seq, "孙干事 已认证，角色 成员")
+}
+
+// TestDemoBindPrivately: the member sends the code to the bot in a private
+// chat; the group reads the announcement, the member the confirmation.
+func TestDemoBindPrivately(t *testing.T) {
+	const group = "副市长作业群"
+	d := startDemo(t, nil)
+	seq := d.lastSeq(group)
+	d.say(group, "刘副部长", "/成员 解绑 陈副省长")
+	d.expectFromBot(group, seq, "已解绑 陈副省长")
+	seq = d.lastSeq(group)
+	d.say(group, "刘副部长", "/成员 认证码 陈副省长")
+	d.expectFromBot(group, seq, "认证码已私信发给刘副部长")
+	code := d.privateCode("刘副部长", seq)
+
+	chat := d.lastSeq(group)
+	u := d.emu + "/_emu/contacts/" + url.PathEscape("陈副省长") + "/messages"
+	if c, b := d.postJSON(u, map[string]string{"text": "/认证 " + code}); c != http.StatusAccepted {
+		t.Fatalf("private post: %d %s", c, b)
+	}
+	d.expectFromBot(group, chat, "【认证】陈副省长 已认证，角色 群主")
+	d.eventually("the private confirmation", func() error {
+		for _, m := range d.privateMessages("陈副省长", chat) {
+			if m.From == "群主助手" && m.Text == "认证成功：陈副省长（省政府，群主）。" {
+				return nil
+			}
+		}
+		return fmt.Errorf("not yet")
+	})
+	seq = d.lastSeq(group)
+	d.say(group, "陈副省长", "/成员")
+	d.expectFromBot(group, seq, "陈副省长（群主，已认证）")
 }
