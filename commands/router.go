@@ -73,8 +73,8 @@ type Config struct {
 	MemberCommands, GuestCommands qunzhu.Limit
 }
 
-// DefaultBindCodeTTL is long enough for a colleague to see the message and
-// short enough that a code seen by the whole group is not useful for long.
+// DefaultBindCodeTTL is long enough for the owner to hand the code on and
+// short enough that a code that leaked is not useful for long.
 const DefaultBindCodeTTL = 2 * time.Hour
 
 // Router answers slash commands. It is safe for concurrent use; Register is
