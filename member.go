@@ -106,12 +106,22 @@ type Member struct {
 }
 
 // BindCode is a one-time code an owner hands out so a registered member can bind
-// their WeChat identity. It works once, before ExpiresAt, and only for a sender
-// whose current display name is the registered Name.
+// their WeChat identity. It works once, before ExpiresAt, and is destroyed
+// after BindCodeMaxFailures wrong attempts in its group. Nobody but the owner
+// who registered the member (IssuedBy, by private chat) and the member sees it
+// before it is used.
 type BindCode struct {
 	Code      string
 	MemberID  int64
 	ExpiresAt time.Time
+	// IssuedBy is the member who registered the code's member (0 for the
+	// configuration): the person it is delivered to privately.
+	IssuedBy int64
+	// Failures counts wrong attempts made while the code was live.
+	Failures int
+	// OnPage is set when no private chat with IssuedBy was possible, so the
+	// token-protected login page shows the code instead.
+	OnPage bool
 }
 
 // MemberTx is the part of a transaction that manages members and their binding.
@@ -140,6 +150,27 @@ type MemberTx interface {
 	CreateBindCode(c *BindCode) error
 	// TakeBindCode returns and deletes a code; ENOTFOUND if unknown or expired.
 	TakeBindCode(code string) (*BindCode, error)
+	// FindBindCode returns a live code without using it up; ENOTFOUND if
+	// unknown or expired.
+	FindBindCode(code string) (*BindCode, error)
+	// FailBindCodes counts one wrong attempt against every live code of the
+	// members of groupID (0: of every group) and destroys the codes that
+	// reach max failures, returning how many it destroyed.
+	FailBindCodes(groupID int64, max int) (destroyed int, err error)
+	// ShowBindCodeOnPage marks the live code of memberID for the login page,
+	// when it could not be delivered privately.
+	ShowBindCodeOnPage(memberID int64) error
+	// BindCodesOnPage lists the live codes marked for the login page.
+	BindCodesOnPage() ([]*BindCode, error)
+	// UnbindMember forgets a member's identity (and any live code), so the
+	// person behind it has no more rights than a guest.
+	UnbindMember(memberID int64) error
+
+	// Bootstrapped reports whether a group's configured owners and admins
+	// were already bound by display name, which happens once per group;
+	// MarkBootstrapped records that it happened.
+	Bootstrapped(groupID int64) (bool, error)
+	MarkBootstrapped(groupID int64) error
 }
 
 // At is a person an outgoing message mentions: the name written in the text as

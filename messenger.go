@@ -78,4 +78,13 @@ type Inbound struct {
 	MentionIDs []string
 	AtBot      bool // the bot itself was mentioned
 	At         time.Time
+
+	// Private is true for a message sent to the bot in a private chat. GroupID
+	// is then a registered group the sender is in (replies and limits are
+	// counted there; a sender in none is not handed on at all), Member is nil,
+	// and InGroup finds the sender in any registered group.
+	Private bool
+	// InGroup returns the sender's identity in a registered group, false if
+	// they are not in it; set for private messages only.
+	InGroup func(groupID int64) (Identity, bool) `json:"-"`
 }

@@ -8,10 +8,14 @@ type Priority int
 
 // Priorities, from the most urgent.
 const (
-	PriorityReply     Priority = 10 // answers to commands
-	PriorityAlert     Priority = 20 // overdue alerts, webhooks, tasks
-	PriorityReminder  Priority = 30 // reminders to people
-	PriorityBroadcast Priority = 40 // broadcasts and greetings
+	PriorityReply    Priority = 10 // answers to commands
+	PriorityAlert    Priority = 20 // overdue alerts, webhooks, tasks
+	PriorityReminder Priority = 30 // reminders to people
+	// PriorityGuestReply answers people who are not bound members: anyone
+	// can type a command, so their answers never go before an alert or a
+	// reminder.
+	PriorityGuestReply Priority = 35
+	PriorityBroadcast  Priority = 40 // broadcasts and greetings
 )
 
 // MessageKind says why a message is sent; the governor and reports use it.
@@ -79,6 +83,19 @@ type OutMessage struct {
 	// At lists the people the text mentions, so platforms with real mentions
 	// can notify them; the text already carries "@name" for every platform.
 	At []At
+	// ToMember, when set, sends the message privately to that registered
+	// member instead of into the group (a one-time code for the owner who
+	// registered someone). GroupID stays the member's group: it picks the
+	// platform, the session and the limits. The adapter finds the person by
+	// the member's stored identity; where no private chat is possible the
+	// send fails for good (ENOTFOUND) and the sender's Failed hook decides.
+	ToMember int64
+	// ToUser, when set, answers one person privately by the platform's key
+	// for them (WeChat: the session UserName, valid for one login; DingTalk
+	// and WeCom: the user id), e.g. a reply to a private message from
+	// someone who is not a member yet. GroupID is a registered group the
+	// person is in.
+	ToUser string
 	// Platform is the platform of the message's group, filled by the store
 	// when it reads a message (not stored): the sender routes by it.
 	Platform Platform
@@ -116,3 +133,6 @@ type OutboxTx interface {
 	// as the traffic of the retention period, not of the service's life.
 	PruneOutbox(before time.Time, limit int) (int, error)
 }
+
+// Private reports whether m goes to one person rather than into its group.
+func (m *OutMessage) Private() bool { return m.ToMember != 0 || m.ToUser != "" }

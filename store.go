@@ -45,6 +45,10 @@ type Tx interface {
 type Outbox interface {
 	// Due returns up to n pending messages due at now, most urgent first.
 	Due(ctx context.Context, now time.Time, n int) ([]*OutMessage, error)
+	// DueAlerts is Due for the messages the governor's reserve is for:
+	// alerts, webhooks, notices and urgent messages. The sender asks when a
+	// batch of Due is all replies, so an alert behind them is not missed.
+	DueAlerts(ctx context.Context, now time.Time, n int) ([]*OutMessage, error)
 	// NextDue is when the earliest pending message becomes due; ok is false if none.
 	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
 	MarkSending(ctx context.Context, id int64) error

@@ -56,6 +56,9 @@ func TestQRLogin(t *testing.T) {
 	if _, ok := r.QRCode(); ok {
 		t.Errorf("QRCode() ok = true while online")
 	}
+	if uuid := w.emu.Session().UUID; strings.Contains(r.logs.String(), uuid) {
+		t.Errorf("the log holds the login QR code (uuid %s): whoever reads the log could log the account in", uuid)
+	}
 	if got, want := r.seen(), []qunzhu.SessionState{qunzhu.StateStarting, qunzhu.StateLoggingIn, qunzhu.StateWaitingScan, qunzhu.StateLoggingIn, qunzhu.StateOnline}; !slices.Equal(got, want) {
 		t.Errorf("states = %v, want %v", got, want)
 	}

@@ -506,3 +506,6 @@ func isNotFound(err error) bool {
 
 // timeAfter is the deadline for waiting on a channel.
 func timeAfter() <-chan time.Time { return time.After(waitLong) }
+
+// timeAfterShort is long enough for a message that would arrive to arrive.
+func timeAfterShort() <-chan time.Time { return time.After(time.Second) }

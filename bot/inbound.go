@@ -19,9 +19,13 @@ const maxImage = 20 << 20
 var mentionRE = regexp.MustCompile(`@([^@\s\x{2005}]+)\x{2005}`)
 
 // convert turns a group message from a registered group into an Inbound, with our
-// group id and the sender's bound member if any. Everything else is dropped:
-// private chats, system notices, the bot's own messages, unregistered groups.
+// group id and the sender's bound member if any; a friend's private text goes
+// to convertPrivate. Everything else is dropped: system notices, the bot's own
+// messages, unregistered groups.
 func (b *Bot) convert(ctx context.Context, msg *openwechat.Message) (*qunzhu.Inbound, bool) {
+	if msg.IsSendByFriend() {
+		return b.convertPrivate(ctx, msg)
+	}
 	if !msg.IsSendByGroup() {
 		return nil, false
 	}

@@ -50,7 +50,9 @@ func (b *Bot) onUUID(uuid string) {
 	}
 	b.mu.Unlock()
 	b.setState(qunzhu.StateWaitingScan)
-	b.log.Info("waiting for the login QR code to be scanned", "qr", content)
+	// The code logs the account in for whoever scans it: it goes to the
+	// terminal and the token-protected login page only, never to the log.
+	b.log.Info("waiting for the login QR code to be scanned (shown in the terminal and on /login)")
 	if w := b.cfg.QRWriter; w != nil {
 		fmt.Fprintln(w, "请用机器人微信扫码登录 / scan to log in:", content)
 		qrterminal.GenerateWithConfig(content, qrterminal.Config{

@@ -23,6 +23,9 @@ func (b *Bot) Send(ctx context.Context, m *qunzhu.OutMessage) error {
 	if sess == nil || state != qunzhu.StateOnline {
 		return qunzhu.ErrOffline
 	}
+	if m.Private() {
+		return b.sendPrivate(ctx, sess, m)
+	}
 	g := sess.groups[m.GroupID]
 	if g == nil {
 		return fmt.Errorf("group %d: %w", m.GroupID, qunzhu.ErrGroupUnavailable)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/eatmoreapple/openwechat"
 	"github.com/qunzhu/qunzhu"
@@ -66,8 +67,10 @@ func (b *Bot) remap(ctx context.Context, wb *openwechat.Bot) (*session, error) {
 	return sess, nil
 }
 
-// remapMembers refreshes the session keys of a group's bound members and binds
-// the configured owners and admins that are still unbound.
+// remapMembers refreshes the session keys of a group's bound members by their
+// stored identity and, once per group (at its first mapping), binds the
+// configured owners and admins by display name where exactly one person
+// carries it. Clashes are reported to the group's owners, never guessed.
 func (b *Bot) remapMembers(ctx context.Context, g *qunzhu.Group, sg *openwechat.Group) error {
 	list, err := sg.Members()
 	if err != nil {
@@ -86,13 +89,17 @@ func (b *Bot) remapMembers(ctx context.Context, g *qunzhu.Group, sg *openwechat.
 		if err != nil {
 			return err
 		}
+		var clashes []string // registered names two or more people now fit
 		keys := map[int64]qunzhu.Identity{}
 		taken := map[string]int{} // session key → how many bound members match that person
 		for _, m := range members {
 			if m.Bound {
-				if id, ok := b.match(g, m, people, sameIdentity); ok {
+				id, n := b.match(g, m, people, sameIdentity)
+				if n == 1 {
 					keys[m.ID] = id
 					taken[id.SessionKey]++
+				} else if n > 1 {
+					clashes = append(clashes, m.Name)
 				}
 			}
 		}
@@ -104,28 +111,108 @@ func (b *Bot) remapMembers(ctx context.Context, g *qunzhu.Group, sg *openwechat.
 				delete(keys, memberID)
 			}
 		}
-		// Bootstrap only among the people no bound member is: someone bound who
-		// takes a configured owner's name must neither become the owner nor, by
-		// the conflict, stop the whole group from being mapped.
-		free := slices.DeleteFunc(slices.Clone(people), func(p qunzhu.Identity) bool { return taken[p.SessionKey] > 0 })
-		for _, m := range members {
-			if !m.Bound && bootstrap[m.Name] {
-				if id, ok := b.match(g, m, free, sameName); ok {
-					if err := tx.BindMember(m.ID, id); err != nil {
-						return err
-					}
-					b.log.Info("bound configured member by display name", "group", g.Name, "member", m.Name, "role", m.Role)
-					keys[m.ID] = id
-				}
+		done, err := tx.Bootstrapped(g.ID)
+		if err != nil {
+			return err
+		}
+		if !done && len(bootstrap) > 0 {
+			bound, err := b.bootstrap(tx, g, members, people, taken, bootstrap, keys, &clashes)
+			if err != nil {
+				return err
 			}
+			// Once is enough, as soon as someone can run the group; a group
+			// where nobody could be bound has no rights to lose and tries again.
+			if bound || hasBoundLeader(members) {
+				if err := tx.MarkBootstrapped(g.ID); err != nil {
+					return err
+				}
+				b.log.Info("bootstrap by display name done; later logins use stored identities only", "group", g.Name)
+			}
+		}
+		if err := reportClashes(tx, g, members, clashes); err != nil {
+			return err
 		}
 		return tx.SetSessionKeys(g.ID, keys)
 	})
 }
 
-// match returns the one person in the session that fits m; none or several is
-// no match (several is logged: two people now look like one member).
-func (b *Bot) match(g *qunzhu.Group, m *qunzhu.Member, people []qunzhu.Identity, fits func(*qunzhu.Member, qunzhu.Identity) bool) (qunzhu.Identity, bool) {
+// bootstrap binds each unbound configured member whose name exactly one
+// person in the group shows, and who is no bound member already; it reports
+// whether it bound anyone. Two people showing the name is a clash.
+func (b *Bot) bootstrap(tx qunzhu.Tx, g *qunzhu.Group, members []*qunzhu.Member, people []qunzhu.Identity,
+	taken map[string]int, names map[string]bool, keys map[int64]qunzhu.Identity, clashes *[]string) (bool, error) {
+	bound := false
+	for _, m := range members {
+		if m.Bound || !names[m.Name] {
+			continue
+		}
+		id, n := b.match(g, m, people, sameName)
+		switch {
+		case n > 1:
+			*clashes = append(*clashes, m.Name)
+			continue
+		case n == 0:
+			continue
+		case taken[id.SessionKey] > 0:
+			b.log.Error("a bound member shows a configured member's name; not bound", "group", g.Name, "member", m.Name)
+			*clashes = append(*clashes, m.Name)
+			continue
+		}
+		if err := tx.BindMember(m.ID, id); err != nil {
+			return bound, err
+		}
+		m.Bound = true
+		b.log.Info("bound configured member by display name at the group's first login", "group", g.Name, "member", m.Name, "role", m.Role)
+		keys[m.ID] = id
+		taken[id.SessionKey]++
+		bound = true
+	}
+	return bound, nil
+}
+
+// hasBoundLeader reports whether a bound owner or admin runs the group.
+func hasBoundLeader(members []*qunzhu.Member) bool {
+	for _, m := range members {
+		if m.Bound && m.Role.AtLeast(qunzhu.RoleAdmin) {
+			return true
+		}
+	}
+	return false
+}
+
+// reportClashes tells the group's bound owners, once a day per name, that
+// several people now fit one registered member, so nobody was mapped or
+// bound to it: they decide, with a fresh code, who is who.
+func reportClashes(tx qunzhu.Tx, g *qunzhu.Group, members []*qunzhu.Member, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	var owners []qunzhu.At
+	var mentions string
+	for _, m := range members {
+		if m.Bound && m.Role == qunzhu.RoleOwner {
+			owners = append(owners, qunzhu.AtMember(m))
+			mentions += qunzhu.Mention(m.Name)
+		}
+	}
+	day := tx.Now().Format(time.DateOnly)
+	for _, name := range slices.Compact(slices.Sorted(slices.Values(names))) {
+		text := fmt.Sprintf("%s【身份提醒】本群有不止一人看起来是「%s」，机器人没有认定其中任何一人。请群主核对，用 /成员 认证码 %s 给本人发认证码。",
+			mentions, name, name)
+		if _, err := tx.Enqueue(&qunzhu.OutMessage{
+			GroupID: g.ID, Kind: qunzhu.KindAlert, Text: text, At: owners,
+			DedupKey: fmt.Sprintf("identity-clash:%d:%s:%s", g.ID, name, day),
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// match returns the person in the session that fits m and how many fit; only
+// exactly one is a match (several is logged: two people now look like one
+// member).
+func (b *Bot) match(g *qunzhu.Group, m *qunzhu.Member, people []qunzhu.Identity, fits func(*qunzhu.Member, qunzhu.Identity) bool) (qunzhu.Identity, int) {
 	var found []qunzhu.Identity
 	for _, p := range people {
 		if fits(m, p) {
@@ -134,25 +221,27 @@ func (b *Bot) match(g *qunzhu.Group, m *qunzhu.Member, people []qunzhu.Identity,
 	}
 	switch len(found) {
 	case 1:
-		return found[0], true
+		return found[0], 1
 	case 0:
 		b.log.Warn("member not found in this session; unmapped until they bind again", "group", g.Name, "member", m.Name)
 	default:
 		b.log.Error("member matches several people in this session; not mapped", "group", g.Name, "member", m.Name, "matches", len(found))
 	}
-	return qunzhu.Identity{}, false
+	return qunzhu.Identity{}, len(found)
 }
 
-// sameIdentity: the stable attribute must agree when both sides have it, and at
-// least one of the two names must be unchanged, so one rename while the bot was
-// away is tolerated but a stranger who copies a display name is not enough.
+// sameIdentity: where the stored identity has the stable attribute, the person
+// must have the same one and at least one of the two names unchanged, so one
+// rename while the bot was away is tolerated; without it, the account's own
+// nickname must agree. A display name alone, which anyone can copy, is never
+// enough.
 func sameIdentity(m *qunzhu.Member, p qunzhu.Identity) bool {
 	s := m.Identity
-	if s.AttrStatus != 0 && p.AttrStatus != 0 && s.AttrStatus != p.AttrStatus {
-		return false
+	if s.AttrStatus != 0 {
+		return p.AttrStatus == s.AttrStatus &&
+			((s.NickName != "" && s.NickName == p.NickName) || (s.DisplayName != "" && s.DisplayName == p.DisplayName))
 	}
-	return (s.NickName != "" && s.NickName == p.NickName) ||
-		(s.DisplayName != "" && s.DisplayName == p.DisplayName)
+	return s.NickName != "" && s.NickName == p.NickName
 }
 
 // sameName is the bootstrap rule for configured owners: the name they show.

@@ -1,28 +1,26 @@
 package commands
 
 import (
-	"encoding/binary"
 	"fmt"
-	"io"
 	"strings"
-	"time"
 
 	"github.com/qunzhu/qunzhu"
 )
 
 const exampleBind = "/认证 482913"
 
-// errBadCode is the one answer for a code that is unknown, expired, used or
-// from another group: telling them apart would help someone guessing codes.
-var errBadCode = qunzhu.Errorf(qunzhu.ENOTFOUND,
-	"认证码无效或已过期。请核对后重发，例：%s；过期了请找群主或管理员用 %s 重新生成。", exampleBind, exampleCode)
+// badCode is the one answer for a code that is unknown, expired, used, meant
+// for a group the sender is not in, or held by someone already bound as
+// another member: telling these apart would help someone guessing codes.
+const badCode = "认证码无效或已过期。请核对后重发；过期了请找登记你的群主或管理员重新生成。"
 
-// handleBind (/认证) links the sender's WeChat identity to the member a code was
-// issued for. Both must hold: the code (which proves an owner or admin meant
-// this member) and the sender's display name being the registered name (so a
-// code read by the whole group is not enough). Every refusal returns an
-// *qunzhu.Error, which rolls back the TakeBindCode: a code is only used up by
-// the person it was meant for.
+// handleBind (/认证) links the sender's identity to the member a code was
+// issued for. The code is the proof: it was delivered privately to the owner
+// or admin who registered the member, so nobody else has seen it. It may be
+// sent in the group or in a private chat with the bot. Every wrong attempt is
+// committed (not rolled back) and counts against the live codes of the
+// group; three destroy them, so nobody gets more than three guesses at a
+// code. Every bind is announced in the group, so a wrong one is seen at once.
 func handleBind(req *Request) (string, error) {
 	code := strings.ReplaceAll(strings.Join(req.Cmd.Args, ""), "-", "")
 	switch {
@@ -32,48 +30,85 @@ func handleBind(req *Request) (string, error) {
 		return "", qunzhu.Errorf(qunzhu.EINVALID, "认证码是6位数字。例：%s", exampleBind)
 	}
 	tx, in := req.Tx, req.In
-	bc, err := tx.TakeBindCode(code)
+	bc, err := tx.FindBindCode(code)
 	if qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND {
-		return "", errBadCode
+		return bindFailed(req, 0)
 	} else if err != nil {
 		return "", err
 	}
 	m, err := tx.MemberByID(bc.MemberID)
-	if qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND || (err == nil && m.GroupID != in.GroupID) {
-		return "", errBadCode
-	} else if err != nil {
+	if err != nil {
 		return "", err
 	}
-	if strings.TrimSpace(in.Sender.Name()) != m.Name {
-		return "", qunzhu.Errorf(qunzhu.EFORBIDDEN,
-			"这个认证码是发给「%s」的，请本人发送。如果你就是%s，请先把群昵称改成「%s」再发送。", m.Name, m.Name, m.Name)
+	sender, ok := senderIn(in, m.GroupID)
+	if !ok {
+		return bindFailed(req, m.GroupID)
 	}
-	cur, err := currentMember(req)
+	cur, err := boundAs(tx, m.GroupID, sender)
 	if err != nil {
 		return "", err
 	}
 	if cur != nil && cur.ID != m.ID {
-		return "", qunzhu.Errorf(qunzhu.ECONFLICT,
-			"你已经认证为「%s」，不能再认证为「%s」。", cur.Name, m.Name)
+		return bindFailed(req, m.GroupID)
 	}
-	if err := tx.BindMember(m.ID, in.Sender); err != nil {
+	if _, err := tx.TakeBindCode(code); err != nil {
+		return "", err
+	}
+	if err := tx.BindMember(m.ID, sender); err != nil {
+		return "", err
+	}
+	announce := fmt.Sprintf("【认证】%s 已认证，角色 %s（%s）。如果不是本人，请群主发送 /成员 解绑 %s。",
+		m.Name, m.Role.Chinese(), m.Unit, m.Name)
+	if !in.Private && in.GroupID == m.GroupID {
+		return announce, nil
+	}
+	if _, err := tx.Enqueue(&qunzhu.OutMessage{
+		GroupID: m.GroupID, Kind: qunzhu.KindAlert, Text: announce, NotBefore: req.Now,
+	}); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("认证成功：%s（%s，%s）。", m.Name, m.Unit, m.Role.Chinese()), nil
 }
 
-// currentMember is the member the sender is already bound to in this group, if
-// any. The adapter's lookup (In.Member) is preferred; the store is asked too,
-// so one WeChat identity can never hold two members of a group.
-func currentMember(req *Request) (*qunzhu.Member, error) {
-	if m := req.Member(); m != nil {
-		return m, nil
+// bindFailed counts one wrong attempt against the live codes of the group it
+// was made in (of every group for a private chat) and of the group of a code
+// that was presented by the wrong person, then gives the neutral answer. The
+// reply commits, so the count holds.
+func bindFailed(req *Request, codeGroup int64) (string, error) {
+	scope := req.In.GroupID
+	if req.In.Private {
+		scope = 0
 	}
-	key := req.In.Sender.SessionKey
-	if key == "" {
+	if _, err := req.Tx.FailBindCodes(scope, qunzhu.BindCodeMaxFailures); err != nil {
+		return "", err
+	}
+	if codeGroup != 0 && scope != 0 && codeGroup != scope {
+		if _, err := req.Tx.FailBindCodes(codeGroup, qunzhu.BindCodeMaxFailures); err != nil {
+			return "", err
+		}
+	}
+	return badCode, nil
+}
+
+// senderIn is the sender's identity in group groupID: the group message's
+// sender if it was sent there, the adapter's lookup for a private message.
+func senderIn(in *qunzhu.Inbound, groupID int64) (qunzhu.Identity, bool) {
+	if !in.Private {
+		return in.Sender, in.GroupID == groupID
+	}
+	if in.InGroup == nil {
+		return qunzhu.Identity{}, false
+	}
+	return in.InGroup(groupID)
+}
+
+// boundAs is the member the identity is already bound to in groupID, if any,
+// so one identity can never hold two members of a group.
+func boundAs(tx qunzhu.Tx, groupID int64, id qunzhu.Identity) (*qunzhu.Member, error) {
+	if id.SessionKey == "" {
 		return nil, nil
 	}
-	m, err := req.Tx.MemberBySession(req.In.GroupID, key)
+	m, err := tx.MemberBySession(groupID, id.SessionKey)
 	if qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {
@@ -96,59 +131,4 @@ func isBindCode(s string) bool {
 		}
 	}
 	return true
-}
-
-// issueBindCode stores a fresh code for member, valid for the configured TTL
-// from now. A clash with a live code is retried with a new one.
-func (r *Router) issueBindCode(tx qunzhu.Tx, memberID int64, now time.Time) (*qunzhu.BindCode, error) {
-	const attempts = 5
-	for range attempts {
-		code, err := randomCode(r.cfg.Random)
-		if err != nil {
-			return nil, fmt.Errorf("bind code: %w", err)
-		}
-		bc := &qunzhu.BindCode{Code: code, MemberID: memberID, ExpiresAt: now.Add(r.cfg.BindCodeTTL)}
-		err = tx.CreateBindCode(bc)
-		if qunzhu.ErrorCode(err) == qunzhu.ECONFLICT {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		return bc, nil
-	}
-	return nil, fmt.Errorf("bind code: %d clashes in a row", attempts)
-}
-
-// randomCode reads six uniformly distributed decimal digits from rnd, rejecting
-// the top of the uint32 range so no code is likelier than another.
-func randomCode(rnd io.Reader) (string, error) {
-	const limit = (1 << 32) / 1_000_000 * 1_000_000
-	var buf [4]byte
-	for {
-		if _, err := io.ReadFull(rnd, buf[:]); err != nil {
-			return "", err
-		}
-		if n := binary.BigEndian.Uint32(buf[:]); n < limit {
-			return fmt.Sprintf("%06d", n%1_000_000), nil
-		}
-	}
-}
-
-// chineseDuration writes a TTL the way the reply says it: "2小时", "30分钟",
-// "1小时30分钟", "1天".
-func chineseDuration(d time.Duration) string {
-	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%d天", d/(24*time.Hour))
-	}
-	var b strings.Builder
-	if h := d / time.Hour; h > 0 {
-		fmt.Fprintf(&b, "%d小时", h)
-	}
-	if m := d % time.Hour / time.Minute; m > 0 {
-		fmt.Fprintf(&b, "%d分钟", m)
-	}
-	if b.Len() == 0 {
-		fmt.Fprintf(&b, "%d秒", d/time.Second)
-	}
-	return b.String()
 }

@@ -31,6 +31,12 @@ type env struct {
 	group  *qunzhu.Group
 	owner  qunzhu.Identity
 	seq    int
+	// privates are the private messages sent() drained (one-time codes for
+	// the owner who asked), newest last.
+	privates []*qunzhu.OutMessage
+	// wasBound says, per session key, whether the sender was a bound member
+	// when they last sent: their reply's priority depends on it.
+	wasBound map[string]bool
 }
 
 func newEnv(t *testing.T) *env {
@@ -110,6 +116,12 @@ func (e *env) sendIn(g *qunzhu.Group, msgID string, sender qunzhu.Identity, text
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	if g.ID == e.group.ID {
+		if e.wasBound == nil {
+			e.wasBound = map[string]bool{}
+		}
+		e.wasBound[sender.SessionKey] = in.Member != nil && in.Member.Bound
+	}
 	if err := e.router.Handle(e.t.Context(), in); err != nil {
 		e.t.Fatalf("Handle(%q): %v", text, err)
 	}
@@ -123,6 +135,7 @@ func (e *env) sent() []*qunzhu.OutMessage {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	group := msgs[:0:0]
 	for _, m := range msgs {
 		if err := e.store.MarkSending(ctx, m.ID); err != nil {
 			e.t.Fatal(err)
@@ -130,8 +143,13 @@ func (e *env) sent() []*qunzhu.OutMessage {
 		if err := e.store.MarkSent(ctx, m.ID); err != nil {
 			e.t.Fatal(err)
 		}
+		if m.Private() {
+			e.privates = append(e.privates, m)
+		} else {
+			group = append(group, m)
+		}
 	}
-	return msgs
+	return group
 }
 
 // reply returns the text of the one reply the last messages caused, checking
@@ -146,8 +164,12 @@ func (e *env) reply(sender qunzhu.Identity) string {
 	if got, want := m.Kind, qunzhu.KindReply; got != want {
 		e.t.Errorf("Kind = %q, want %q", got, want)
 	}
-	if got, want := m.Priority, qunzhu.PriorityReply; got != want {
-		e.t.Errorf("Priority = %d, want %d", got, want)
+	want := qunzhu.PriorityGuestReply
+	if e.wasBound[sender.SessionKey] {
+		want = qunzhu.PriorityReply
+	}
+	if got := m.Priority; got != want {
+		e.t.Errorf("Priority = %d, want %d (sent as a bound member: %v)", got, want, e.wasBound[sender.SessionKey])
 	}
 	prefix := commands.Mention(sender.Name())
 	text, ok := strings.CutPrefix(m.Text, prefix)
@@ -182,14 +204,20 @@ func (e *env) member(g *qunzhu.Group, name string) *qunzhu.Member {
 	return m
 }
 
-var codeInReply = regexp.MustCompile(`/认证 (\d{6})（`)
+var codeInPrivate = regexp.MustCompile(`的认证码：(\d{6})\n`)
 
-// code extracts the bind code from a /成员 添加 or /成员 认证码 reply.
-func code(t *testing.T, reply string) string {
-	t.Helper()
-	m := codeInReply.FindStringSubmatch(reply)
+// code returns the bind code of the newest private message, which must be
+// addressed to the member who asked for it, and forgets the message.
+func (e *env) code() string {
+	e.t.Helper()
+	if len(e.privates) == 0 {
+		e.t.Fatalf("no private message with a bind code")
+	}
+	last := e.privates[len(e.privates)-1]
+	e.privates = e.privates[:len(e.privates)-1]
+	m := codeInPrivate.FindStringSubmatch(last.Text)
 	if m == nil {
-		t.Fatalf("no bind code in reply %q", reply)
+		e.t.Fatalf("no bind code in private message %q", last.Text)
 	}
 	return m[1]
 }

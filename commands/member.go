@@ -62,12 +62,7 @@ func handleMemberAdd(req *Request) (string, error) {
 	} else if err != nil {
 		return "", err
 	}
-	code, err := req.Router.issueBindCode(tx, m.ID, req.Now)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("已登记 %s（%s，%s）。请%s本人在本群发送：/认证 %s（%s内有效）",
-		m.Name, m.Unit, m.Role.Chinese(), m.Name, code.Code, chineseDuration(req.Router.cfg.BindCodeTTL)), nil
+	return req.Router.issueBindCode(req, m, fmt.Sprintf("已登记 %s（%s，%s）。", m.Name, m.Unit, m.Role.Chinese()))
 }
 
 // memberName checks a name as typed after "/成员 添加". A leading "@" is dropped
@@ -142,16 +137,11 @@ func handleMemberCode(req *Request) (string, error) {
 			return "", err
 		}
 	}
-	code, err := req.Router.issueBindCode(req.Tx, m.ID, req.Now)
-	if err != nil {
-		return "", err
-	}
 	note := ""
 	if m.Bound {
 		note = fmt.Sprintf("%s已经认证过；用新认证码认证后，原来的微信身份将不再有效。", m.Name)
 	}
-	return fmt.Sprintf("%s请%s本人在本群发送：/认证 %s（%s内有效）",
-		note, m.Name, code.Code, chineseDuration(req.Router.cfg.BindCodeTTL)), nil
+	return req.Router.issueBindCode(req, m, note)
 }
 
 // handleMemberList shows who is registered, grouped by unit, and who has not

@@ -12,7 +12,7 @@ func TestMemberAdd_ByOwner(t *testing.T) {
 	e := newEnv(t)
 	e.send(e.owner, "/成员 添加 张三 单位=市城管委")
 	got := e.reply(e.owner)
-	want := regexp.MustCompile(`^已登记 张三（市城管委，成员）。请张三本人在本群发送：/认证 \d{6}（2小时内有效）$`)
+	want := regexp.MustCompile(`^已登记 张三（市城管委，成员）。认证码已私信发给王书记（收不到私信时请到登录页查看），请转交张三本人，在本群或私聊机器人发送 /认证 <认证码>（2小时内有效）。$`)
 	if !want.MatchString(got) {
 		t.Errorf("reply = %q, want match %s", got, want)
 	}
@@ -121,10 +121,12 @@ func TestMemberCode_Reissue(t *testing.T) {
 	e := newEnv(t)
 	admin := e.boundMember(e.group, "李主任", "市城管委", qunzhu.RoleAdmin)
 	e.send(e.owner, "/成员 添加 张三 单位=市城管委")
-	old := code(t, e.reply(e.owner))
+	e.reply(e.owner)
+	old := e.code()
 
 	e.send(admin, "/成员 认证码 张三")
-	fresh := code(t, e.reply(admin))
+	e.reply(admin)
+	fresh := e.code()
 
 	zhang := person("张三")
 	e.send(zhang, "/认证 "+old)
@@ -132,7 +134,7 @@ func TestMemberCode_Reissue(t *testing.T) {
 		t.Errorf("old code after reissue: reply %q", got)
 	}
 	e.send(zhang, "/认证 "+fresh)
-	if got, want := e.reply(zhang), "认证成功：张三（市城管委，成员）。"; got != want {
+	if got, want := e.reply(zhang), bound张三; got != want {
 		t.Errorf("fresh code: reply %q, want %q", got, want)
 	}
 
@@ -153,7 +155,7 @@ func TestMemberCode_Reissue(t *testing.T) {
 	}
 
 	e.send(e.owner, "/成员 重发 张三")
-	if got := e.reply(e.owner); !strings.HasPrefix(got, "张三已经认证过；用新认证码认证后，原来的微信身份将不再有效。请张三本人") {
+	if got := e.reply(e.owner); !strings.HasPrefix(got, "张三已经认证过；用新认证码认证后，原来的微信身份将不再有效。认证码已私信发给王书记") {
 		t.Errorf("reissue for a bound member: reply %q", got)
 	}
 }

@@ -93,10 +93,16 @@ type Config struct {
 	// OnCommand, when set, is told each command's canonical name as it
 	// arrives ("unknown" for a name no command has): the metrics' counter.
 	OnCommand func(name string)
+	// Limiter holds the per-sender command limits (Redis when configured, so
+	// they hold across replicas and restarts); nil disables them.
+	Limiter qunzhu.Limiter
+	// MemberCommands and GuestCommands limit the commands one bound member,
+	// and one guest, may send; zero values get the defaults.
+	MemberCommands, GuestCommands qunzhu.Limit
 }
 
-// DefaultBindCodeTTL is long enough for a colleague to see the message and
-// short enough that a code seen by the whole group is not useful for long.
+// DefaultBindCodeTTL is long enough for the owner to hand the code on and
+// short enough that a code that leaked is not useful for long.
 const DefaultBindCodeTTL = 2 * time.Hour
 
 // Router answers slash commands. It is safe for concurrent use; Register is
@@ -126,6 +132,13 @@ func NewRouter(store qunzhu.Store, cfg Config) *Router {
 	if cfg.Location == nil {
 		cfg.Location = ChinaTime()
 	}
+	if cfg.MemberCommands.IsZero() {
+		cfg.MemberCommands = DefaultMemberCommands
+	}
+	if cfg.GuestCommands.IsZero() {
+		cfg.GuestCommands = DefaultGuestCommands
+	}
+
 	r := &Router{store: store, cfg: cfg, index: map[string]*Spec{}, attach: map[string]AttachFunc{}}
 	registerBuiltins(r)
 	return r
@@ -206,6 +219,13 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 		} else {
 			r.cfg.OnCommand("unknown")
 		}
+	}
+	if ok, err := r.admit(ctx, in, spec, log); !ok {
+		return err
+	}
+	if in.Private && (spec == nil || spec.Name != "认证") {
+		return r.replyError(ctx, in, qunzhu.Errorf(qunzhu.EINVALID,
+			"私聊只能发送 /认证 <认证码>，其他命令请在群里发送。"), log)
 	}
 	if spec == nil {
 		return r.replyError(ctx, in, qunzhu.Errorf(qunzhu.ENOTFOUND,
@@ -313,9 +333,11 @@ func (r *Router) replyError(ctx context.Context, in *qunzhu.Inbound, cause error
 	return nil
 }
 
-// replyMessage is the outbox row answering in: addressed to the sender, and
-// deduplicated by the platform message id so a redelivered message is
-// answered once.
+// replyMessage is the outbox row answering in: addressed to the sender (in
+// the group, or privately for a private message), and deduplicated by the
+// platform message id so a redelivered message is answered once. A guest's
+// answer waits behind alerts and reminders: anyone can type commands, and no
+// volume of them may delay an overdue notice.
 func replyMessage(in *qunzhu.Inbound, text string, now time.Time) *qunzhu.OutMessage {
 	m := &qunzhu.OutMessage{
 		GroupID:   in.GroupID,
@@ -323,6 +345,12 @@ func replyMessage(in *qunzhu.Inbound, text string, now time.Time) *qunzhu.OutMes
 		Priority:  qunzhu.KindReply.DefaultPriority(),
 		Text:      Mention(senderName(in)) + text,
 		NotBefore: now,
+	}
+	if boundMember(in) == nil {
+		m.Priority = qunzhu.PriorityGuestReply
+	}
+	if in.Private {
+		m.Text, m.ToUser = text, in.Sender.SessionKey
 	}
 	if in.ID != "" {
 		m.DedupKey = "reply:" + in.ID

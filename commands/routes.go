@@ -53,4 +53,11 @@ func registerBuiltins(r *Router) {
 		Example: "/成员 认证码 张三",
 		Handle:  handleMemberCode,
 	})
+	r.Register(Spec{
+		Name:    "成员 解绑",
+		MinRole: qunzhu.RoleOwner,
+		Summary: "撤销一位成员的认证（认错了人时用），之后可用 /成员 认证码 重新认证",
+		Example: exampleUnbind,
+		Handle:  handleMemberUnbind,
+	})
 }

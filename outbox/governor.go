@@ -28,6 +28,10 @@ type Limits struct {
 	// Jitter adds a random pause of up to this much after each send so the
 	// rhythm does not look machine-made.
 	Jitter time.Duration
+	// ReserveDaily is how many of Daily only alerts, webhooks, urgent messages
+	// and notices may use (see Reserved); below 0 means none, 0 the default
+	// (a fifth of Daily).
+	ReserveDaily int
 }
 
 // DefaultLimits are the safe defaults for a personal WeChat account.
@@ -109,8 +113,9 @@ func (g governor) allow(ctx context.Context, key string, l qunzhu.Limit) (bool, 
 // in-process GCRA would forget, and it never scans the history. Only the
 // sender's goroutine uses it.
 type dailyCap struct {
-	max int
-	loc *time.Location
+	max     int
+	reserve int // of max, kept for Reserved messages
+	loc     *time.Location
 
 	day  time.Time // local midnight of the day counted; zero until read
 	sent int       // messages sent since day

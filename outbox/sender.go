@@ -80,19 +80,26 @@ type Sender struct {
 	messenger qunzhu.Messenger
 	gov       governor
 	daily     dailyCap // only the Run goroutine touches it
-	clock     qunzhu.Clock
-	log       *slog.Logger
-	cfg       Config
+	// lastWasReply: the last slot went to a reply (Run goroutine only).
+	lastWasReply bool
+	clock        qunzhu.Clock
+	log          *slog.Logger
+	cfg          Config
 
 	mu             sync.Mutex
 	throttledUntil time.Time
 	throttleWait   time.Duration
 	sent           int64
+	usage          DailyUsage
 }
 
 // NewSender wires a sender. clock may be nil (system clock), logger nil (discard).
 func NewSender(store qunzhu.Outbox, m qunzhu.Messenger, limiter qunzhu.Limiter, clock qunzhu.Clock, logger *slog.Logger, cfg Config) *Sender {
 	cfg.setDefaults()
+	if cfg.Limits.ReserveDaily == 0 {
+		cfg.Limits.ReserveDaily = defaultReserveDaily(cfg.Limits.Daily)
+	}
+	cfg.Limits.ReserveDaily = max(cfg.Limits.ReserveDaily, 0)
 	if clock == nil {
 		clock = qunzhu.SystemClock{}
 	}
@@ -102,7 +109,8 @@ func NewSender(store qunzhu.Outbox, m qunzhu.Messenger, limiter qunzhu.Limiter, 
 	return &Sender{
 		store: store, messenger: m, clock: clock, log: logger, cfg: cfg,
 		gov:   governor{limiter: limiter, limits: cfg.Limits},
-		daily: dailyCap{max: cfg.Limits.Daily, loc: cfg.Location},
+		daily: dailyCap{max: cfg.Limits.Daily, reserve: min(cfg.Limits.ReserveDaily, cfg.Limits.Daily), loc: cfg.Location},
+		usage: DailyUsage{Cap: cfg.Limits.Daily, Reserved: min(cfg.Limits.ReserveDaily, cfg.Limits.Daily)},
 	}
 }
 
@@ -196,6 +204,10 @@ func (s *Sender) step(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.publishUsage()
+	// Past the ordinary share of the cap only alerts go; the rest waits for
+	// the next day.
+	reserveOnly := open && !s.daily.ordinaryOpen()
 	if !open {
 		if err := s.holdForTheDay(ctx, resume); err != nil {
 			return 0, err
@@ -214,6 +226,11 @@ func (s *Sender) step(ctx context.Context) (time.Duration, error) {
 			return max(min(resume.Sub(now), s.cfg.Poll), time.Millisecond), nil
 		}
 	}
+	if reserveOnly {
+		if due = onlyReserved(due); len(due) == 0 {
+			return s.cfg.Poll, nil
+		}
+	}
 	if len(due) == 0 {
 		return s.idleWait(ctx, now)
 	}
@@ -230,9 +247,21 @@ func (s *Sender) step(ctx context.Context) (time.Duration, error) {
 		if !open {
 			due = onlyNotices(due)
 		}
+		if reserveOnly {
+			due = onlyReserved(due)
+		}
 	}
 	wait := s.cfg.Poll
+	due, contended, err := s.alertWaits(ctx, due)
+	if err != nil {
+		return 0, err
+	}
 	for _, m := range due {
+		if contended && s.lastWasReply && isReply(m) {
+			// An alert waits and a reply had the last slot: this one is the
+			// alert's, so no stream of replies delays it past the next slot.
+			continue
+		}
 		ok, gwait, err := s.gov.allowGroup(ctx, m.GroupID)
 		if err != nil {
 			return 0, err
@@ -242,6 +271,7 @@ func (s *Sender) step(ctx context.Context) (time.Duration, error) {
 			continue // this group is at its limit; a message for another may go
 		}
 		s.deliver(ctx, m)
+		s.lastWasReply = isReply(m)
 		return s.jitter(), nil
 	}
 	// Every due group is at its limit: the account's slot goes unused, which

@@ -14,7 +14,7 @@ import (
 
 const outColumns = `id, dedup_key, group_id, kind, priority, text, image, not_before,
 	attempts, status, last_error, created_at, updated_at, sent_at, ref, urgent, mentions,
-	(SELECT platform FROM "groups" WHERE "groups".id = outbox.group_id)`
+	to_member, to_user, (SELECT platform FROM "groups" WHERE "groups".id = outbox.group_id)`
 
 // Enqueue writes m to the outbox in the caller's transaction, so the message
 // exists exactly when the change that caused it does. It fills the defaults
@@ -29,6 +29,16 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 		return false, qunzhu.Errorf(qunzhu.EINVALID, "消息没有指定类型。")
 	case m.Text == "" && len(m.Image) == 0:
 		return false, qunzhu.Errorf(qunzhu.EINVALID, "消息内容为空：文字和图片至少要有一样。")
+	}
+	if m.ToMember != 0 {
+		// A private message goes to a member of the group it belongs to.
+		to, err := t.MemberByID(m.ToMember)
+		if err != nil {
+			return false, err
+		}
+		if to.GroupID != m.GroupID {
+			return false, qunzhu.Errorf(qunzhu.EINVALID, "私信的收件人不在这个群里。")
+		}
 	}
 
 	// One statement in the usual case: the foreign key finds a missing group
@@ -46,11 +56,12 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 		return false, err
 	}
 	res, err := t.exec(`INSERT INTO outbox (status, priority, not_before, group_id, kind, dedup_key,
-		attempts, created_at, updated_at, last_error, text, image, ref, urgent, mentions)
-		VALUES ('pending', ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?)
+		attempts, created_at, updated_at, last_error, text, image, ref, urgent, mentions, to_member, to_user)
+		VALUES ('pending', ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (dedup_key) DO NOTHING`,
 		int(priority), ms(notBefore), m.GroupID, string(m.Kind),
-		nullString(m.DedupKey), ms(t.now), ms(t.now), m.Text, nullBytes(m.Image), m.Ref, m.Urgent, mentions)
+		nullString(m.DedupKey), ms(t.now), ms(t.now), m.Text, nullBytes(m.Image), m.Ref, m.Urgent, mentions,
+		m.ToMember, m.ToUser)
 	if isForeignKey(err) {
 		_, err := t.GroupByID(m.GroupID) // the user's sentence for a missing group
 		if err == nil {
@@ -91,6 +102,18 @@ func (s *Store) Due(ctx context.Context, now time.Time, n int) ([]*qunzhu.OutMes
 	}
 	rows, err := s.read.QueryContext(ctx, dueQuery, ms(now), n)
 	return collect(rows, err, scanOutMessage, "due messages")
+}
+
+// DueAlerts is Due restricted to alerts, webhooks, notices and urgent
+// messages, the ones the governor keeps a reserve for.
+func (s *Store) DueAlerts(ctx context.Context, now time.Time, n int) ([]*qunzhu.OutMessage, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+outColumns+` FROM outbox
+		WHERE status = 'pending' AND not_before <= ? AND (kind IN ('alert', 'webhook', 'notice') OR urgent)
+		ORDER BY priority, id LIMIT ?`, ms(now), n)
+	return collect(rows, err, scanOutMessage, "due alerts")
 }
 
 // dueQuery is shared with the test that checks its query plan.
@@ -312,7 +335,7 @@ func scanOutMessage(row scanner) (*qunzhu.OutMessage, error) {
 	)
 	if err := row.Scan(&m.ID, &dedupKey, &m.GroupID, &kind, &priority, &m.Text, &m.Image,
 		&notBefore, &m.Attempts, &status, &m.LastError, &createdAt, &updated, &sentAt, &m.Ref, &m.Urgent,
-		&mentions, &platform); err != nil {
+		&mentions, &m.ToMember, &m.ToUser, &platform); err != nil {
 		return nil, err
 	}
 	var err error

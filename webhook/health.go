@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -34,7 +35,27 @@ type ReadyResponse struct {
 	StoreReason string        `json:"store_reason,omitempty"`
 	WeChat      string        `json:"wechat"` // a qunzhu.SessionState, or "unknown"
 	Outbox      *OutboxReport `json:"outbox"` // null when the store fails
+	// Daily is the day's count against the account's daily cap; null when
+	// no sender is wired.
+	Daily *DailyReport `json:"daily,omitempty"`
+	// Reasons say, in English, why the status is degraded.
+	Reasons []string `json:"reasons,omitempty"`
 }
+
+// DailyReport is the account's sends today against its daily cap: when Sent
+// reaches Cap minus Reserved only alerts still go, and /readyz is degraded.
+type DailyReport struct {
+	Sent     int `json:"sent"`
+	Cap      int `json:"cap"`      // 0: no cap
+	Reserved int `json:"reserved"` // of Cap, kept for alerts
+}
+
+// Backlog thresholds of /readyz: more waiting messages than BacklogMax, or
+// one waiting longer than BacklogAge, means delivery is not keeping up.
+const (
+	BacklogMax = 200
+	BacklogAge = 10 * time.Minute
+)
 
 // OutboxReport is the part of the outbox an operator needs to see a backlog: how
 // much waits, how much gave up, and since when the oldest has waited.
@@ -42,6 +63,9 @@ type OutboxReport struct {
 	Pending       int     `json:"pending"`
 	Failed        int     `json:"failed"`
 	OldestPending *string `json:"oldest_pending"` // RFC 3339, null when nothing is pending
+	// OldestPendingAge is how long the oldest pending message has waited,
+	// in seconds (0 when none).
+	OldestPendingAge int `json:"oldest_pending_age_s"`
 }
 
 // handleHealthz answers as long as the process serves HTTP: it is the liveness
@@ -86,6 +110,23 @@ func (s *server) handleReadyz(c *gin.Context) {
 	if !stats.OldestPending.IsZero() {
 		t := stats.OldestPending.Format(time.RFC3339)
 		resp.Outbox.OldestPending = &t
+		resp.Outbox.OldestPendingAge = int(s.clock.Now().Sub(stats.OldestPending) / time.Second)
+	}
+	if resp.WeChat != "unknown" && resp.WeChat != string(qunzhu.StateOnline) {
+		resp.Reasons = append(resp.Reasons, "chat session "+resp.WeChat)
+	}
+	if o := resp.Outbox; o.Pending > BacklogMax || time.Duration(o.OldestPendingAge)*time.Second > BacklogAge {
+		resp.Reasons = append(resp.Reasons, fmt.Sprintf("backlog: %d pending, the oldest waiting %ds", o.Pending, o.OldestPendingAge))
+	}
+	if s.daily != nil {
+		sent, limit, reserved := s.daily()
+		resp.Daily = &DailyReport{Sent: sent, Cap: limit, Reserved: reserved}
+		if limit > 0 && sent >= limit-reserved {
+			resp.Reasons = append(resp.Reasons, fmt.Sprintf("daily cap nearly used: %d of %d sent, the last %d kept for alerts", sent, limit, reserved))
+		}
+	}
+	if len(resp.Reasons) > 0 {
+		resp.Status = ReadyDegraded
 	}
 	c.JSON(http.StatusOK, resp)
 }

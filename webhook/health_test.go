@@ -45,7 +45,7 @@ func TestReadyzOK(t *testing.T) {
 	if got, want := status, http.StatusOK; got != want {
 		t.Fatalf("status = %d, want %d", got, want)
 	}
-	if got, want := body, `{"status":"ok","store":"ok","wechat":"online","outbox":{"pending":0,"failed":0,"oldest_pending":null}}`; got != want {
+	if got, want := body, `{"status":"ok","store":"ok","wechat":"online","outbox":{"pending":0,"failed":0,"oldest_pending":null,"oldest_pending_age_s":0}}`; got != want {
 		t.Errorf("body = %s\nwant   %s", got, want)
 	}
 
@@ -155,5 +155,37 @@ func TestPanicRecovery(t *testing.T) {
 	}
 	if got, want := e.do(httptest.NewRequest(http.MethodGet, "/healthz", nil)).Code, http.StatusOK; got != want {
 		t.Errorf("after panic: /healthz status = %d, want %d", got, want)
+	}
+}
+
+// TestReadyzDegradedByBacklogAndDailyCap: online but not keeping up (a
+// message waiting longer than BacklogAge), or with only the alerts' reserve
+// of the daily cap left, is degraded, with the numbers.
+func TestReadyzDegradedByBacklogAndDailyCap(t *testing.T) {
+	e := newEnv(t)
+	if w := e.do(e.signedRequest("hotline", hotlineSecret, []byte(msgBody(cadreGroup, "hi")))); w.Code != http.StatusAccepted {
+		t.Fatalf("post: status = %d, body %s", w.Code, w.Body.String())
+	}
+	e.clock.Advance(webhook.BacklogAge + time.Second)
+	_, resp, body := e.readyz()
+	if resp.Status != webhook.ReadyDegraded || resp.Outbox.OldestPendingAge != 601 || len(resp.Reasons) != 1 ||
+		resp.Reasons[0] != "backlog: 1 pending, the oldest waiting 601s" {
+		t.Errorf("backlog: %s", body)
+	}
+
+	e2 := newEnv(t)
+	sent := 0
+	e2.h = webhook.NewServer(webhook.Deps{Store: e2.store, Clock: e2.clock,
+		State: func() qunzhu.SessionState { return qunzhu.StateOnline },
+		Daily: func() (int, int, int) { return sent, 500, 100 }})
+	sent = 399
+	if _, resp, body := e2.readyz(); resp.Status != webhook.ReadyOK || resp.Daily == nil || resp.Daily.Sent != 399 {
+		t.Errorf("below the reserve: %s", body)
+	}
+	sent = 400
+	_, resp, body = e2.readyz()
+	if resp.Status != webhook.ReadyDegraded || len(resp.Reasons) != 1 ||
+		resp.Reasons[0] != "daily cap nearly used: 400 of 500 sent, the last 100 kept for alerts" {
+		t.Errorf("into the reserve: %s", body)
 	}
 }

@@ -47,6 +47,14 @@ type loginView struct {
 	Message string
 	Pending int
 	Refresh int
+	// Codes are one-time codes that could not reach their owner by private
+	// chat; shown only behind a token.
+	Codes []pageCode
+}
+
+// pageCode is one undelivered one-time code as the login page lists it.
+type pageCode struct {
+	Group, Member, Role, Unit, IssuedBy, Code, Expires string
 }
 
 var loginTemplate = template.Must(template.New("login").Parse(`<!doctype html>
@@ -64,6 +72,11 @@ var loginTemplate = template.Must(template.New("login").Parse(`<!doctype html>
 <p>请用<b>机器人的微信</b>扫描二维码，并在手机上确认登录。</p>
 {{else}}<p>{{.Message}}</p>{{end}}
 <p>待发送消息：{{.Pending}} 条（登录后按优先级补发）。</p>
+{{if .Codes}}<h2>没能私信送达的认证码</h2>
+<p class="note">机器人不是登记人的微信好友时，认证码只在这里显示。请只转交给本人；本人在群里或私聊机器人发送 /认证 认证码。</p>
+<table><tr><th>群</th><th>成员</th><th>登记人</th><th>认证码</th><th>有效至</th></tr>
+{{range .Codes}}<tr><td>{{.Group}}</td><td>{{.Member}}（{{.Unit}}，{{.Role}}）</td><td>{{.IssuedBy}}</td><td><b>{{.Code}}</b></td><td>{{.Expires}}</td></tr>
+{{end}}</table>{{end}}
 <p class="note">本页每 {{.Refresh}} 秒自动刷新；二维码过期后会自动换成新的。</p>
 </body></html>
 `))
@@ -140,6 +153,13 @@ func (s *server) handleLoginPage(c *gin.Context) {
 	} else {
 		s.logger.Warn("webhook: login page: outbox stats", slog.String("error", err.Error()))
 	}
+	if s.login.Token != "" {
+		codes, err := s.pageCodes(ctx)
+		if err != nil {
+			s.logger.Warn("webhook: login page: bind codes", slog.String("error", err.Error()))
+		}
+		v.Codes = codes
+	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(http.StatusOK)
 	if err := loginTemplate.Execute(c.Writer, v); err != nil {
@@ -182,4 +202,34 @@ func QRPNG(content string) ([]byte, error) {
 	}
 	code.Scale = 8
 	return code.PNG(), nil
+}
+
+// pageCodes lists the live one-time codes no private chat could deliver,
+// with the group, the member and who registered them.
+func (s *server) pageCodes(ctx context.Context) ([]pageCode, error) {
+	var out []pageCode
+	err := s.store.View(ctx, func(tx qunzhu.Tx) error {
+		codes, err := tx.BindCodesOnPage()
+		if err != nil {
+			return err
+		}
+		for _, bc := range codes {
+			m, err := tx.MemberByID(bc.MemberID)
+			if err != nil {
+				return err
+			}
+			g, err := tx.GroupByID(m.GroupID)
+			if err != nil {
+				return err
+			}
+			pc := pageCode{Group: g.Name, Member: m.Name, Unit: m.Unit, Role: m.Role.Chinese(), IssuedBy: "—",
+				Code: bc.Code, Expires: bc.ExpiresAt.In(s.loc).Format("01-02 15:04")}
+			if issuer, err := tx.MemberByID(bc.IssuedBy); err == nil {
+				pc.IssuedBy = issuer.Name
+			}
+			out = append(out, pc)
+		}
+		return nil
+	})
+	return out, err
 }

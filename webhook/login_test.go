@@ -194,3 +194,45 @@ func TestLoginPageAbsentWithoutLoginDeps(t *testing.T) {
 		t.Errorf("GET /login without a login page = %d, want 404", w.Code)
 	}
 }
+
+// TestLoginPageShowsUndeliveredCodesOnlyBehindAToken: a one-time code no
+// private chat could deliver is on the page, with its group, member and the
+// owner who asked, when a token protects the page, and never otherwise.
+func TestLoginPageShowsUndeliveredCodesOnlyBehindAToken(t *testing.T) {
+	const token = "0123456789abcdef-token"
+	for _, tok := range []string{token, ""} {
+		h, _, store := loginServer(t, tok)
+		if err := store.Update(context.Background(), func(tx qunzhu.Tx) error {
+			g, err := tx.CreateGroup("区委干部工作群")
+			if err != nil {
+				return err
+			}
+			owner := &qunzhu.Member{GroupID: g.ID, Name: "王主任", Unit: "区委办", Role: qunzhu.RoleAdmin}
+			m := &qunzhu.Member{GroupID: g.ID, Name: "钱主任", Unit: "街道办", Role: qunzhu.RoleMember}
+			for _, x := range []*qunzhu.Member{owner, m} {
+				if err := tx.CreateMember(x); err != nil {
+					return err
+				}
+			}
+			for _, c := range []*qunzhu.BindCode{
+				{Code: "472972", MemberID: m.ID, ExpiresAt: time.Now().Add(time.Hour), IssuedBy: owner.ID},
+			} {
+				if err := tx.CreateBindCode(c); err != nil {
+					return err
+				}
+			}
+			return tx.ShowBindCodeOnPage(m.ID)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		target := "/login"
+		if tok != "" {
+			target += "?token=" + tok
+		}
+		body := get(h, target).Body.String()
+		shown := strings.Contains(body, "<b>472972</b>") && strings.Contains(body, "钱主任（街道办，成员）") && strings.Contains(body, "<td>王主任</td>")
+		if shown != (tok != "") {
+			t.Errorf("token %q: code shown %v, want %v:\n%s", tok, shown, tok != "", body)
+		}
+	}
+}

@@ -99,6 +99,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"WeComMessage":         reflect.TypeFor[webhook.WeComMessage](),
 		"DingTalkMessage":      reflect.TypeFor[webhook.DingTalkMessage](),
 		"AlertmanagerMessage":  reflect.TypeFor[webhook.AlertmanagerMessage](),
+		"ReadyResponse":        reflect.TypeFor[webhook.ReadyResponse](),
 	} {
 		s, ok := doc.Components.Schemas[name]
 		if !ok {

@@ -75,6 +75,9 @@ type Deps struct {
 	// Dashboard, when set, is the web dashboard mounted under /ui (it does
 	// its own sign-in); nil: /ui does not exist.
 	Dashboard http.Handler
+	// Daily reports the account's sends today, its daily cap and the share
+	// kept for alerts (outbox.Sender.Usage) for /readyz; nil: not reported.
+	Daily func() (sent, limit, reserved int)
 }
 
 // server holds the dependencies the handlers share.
@@ -99,6 +102,7 @@ type server struct {
 	metrics      http.Handler
 	metricsToken string
 	dashboard    http.Handler
+	daily        func() (sent, limit, reserved int)
 }
 
 // NewServer returns the webhook HTTP handler: probes, the generic and hotline
@@ -131,6 +135,7 @@ func NewServer(d Deps) http.Handler {
 		metrics:      d.Metrics,
 		metricsToken: d.MetricsToken,
 		dashboard:    d.Dashboard,
+		daily:        d.Daily,
 	}
 	if s.clock == nil {
 		s.clock = qunzhu.SystemClock{}

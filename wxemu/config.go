@@ -24,6 +24,9 @@ type Config struct {
 	Self Person `yaml:"self" json:"self"`
 	// Groups are the groups the bot sits in, in the order webwxgetcontact lists them.
 	Groups []GroupConfig `yaml:"groups" json:"groups"`
+	// Friends names the people (by nickname, usually members of the groups)
+	// who are in the bot's contacts: only they can chat with it privately.
+	Friends []string `yaml:"friends" json:"friends"`
 	// LongPoll is how long login polls and synccheck are held open when nothing
 	// happens; zero means DefaultLongPoll. Tests use a few seconds.
 	LongPoll time.Duration `yaml:"-" json:"-"`
@@ -88,6 +91,18 @@ func (c Config) Validate() error {
 				attrs[m.Name] = m.AttrStatus
 			}
 		}
+	}
+	friends := map[string]bool{}
+	for i, f := range c.Friends {
+		switch {
+		case f == "":
+			errs = append(errs, fmt.Errorf("friends[%d]: name is empty", i))
+		case f == self:
+			errs = append(errs, fmt.Errorf("friends[%d]: %q is the bot itself", i, f))
+		case friends[f]:
+			errs = append(errs, fmt.Errorf("friends[%d]: duplicate friend %q", i, f))
+		}
+		friends[f] = true
 	}
 	return errors.Join(errs...)
 }

@@ -94,7 +94,8 @@ func (s *Server) personContactLocked(sess *session, p *person) wireUser {
 	}
 }
 
-// handleGetContact lists the groups the bot saved to its contacts, a page at a time:
+// handleGetContact lists the groups the bot saved to its contacts, then its
+// friends, a page at a time:
 // seq is where the page starts and the answer's Seq where the next one does (0 at
 // the end).
 func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) {
@@ -119,14 +120,18 @@ func (s *Server) contacts(skey string, start int) contactPageAnswer {
 	if sess == nil {
 		return contactPageAnswer{BaseResponse: baseResponse{Ret: 1101}, MemberList: []wireUser{}}
 	}
-	start = min(max(start, 0), len(s.groups))
-	end := min(start+s.contactPageSize, len(s.groups))
-	list := make([]wireUser, 0, end-start)
-	for _, g := range s.groups[start:end] {
-		list = append(list, s.groupContactLocked(sess, g, false))
+	all := make([]wireUser, 0, len(s.groups))
+	for _, g := range s.groups {
+		all = append(all, s.groupContactLocked(sess, g, false))
 	}
+	for _, p := range s.friendsLocked() {
+		all = append(all, s.friendContactLocked(sess, p))
+	}
+	start = min(max(start, 0), len(all))
+	end := min(start+s.contactPageSize, len(all))
+	list := all[start:end]
 	next := end
-	if end == len(s.groups) {
+	if end == len(all) {
 		next = 0
 	}
 	return contactPageAnswer{MemberCount: len(list), MemberList: list, Seq: next}

@@ -12,7 +12,9 @@
 //     and keeps the WeChat host in req.Host.
 //   - a control API under /_emu/ on any host, mirrored by Go methods, with which a
 //     test or script plays the phone (scan, confirm, expire, ban, throttle) and the
-//     other group members (post messages, read what the bot sent).
+//     other group members (post messages, read what the bot sent, rename
+//     themselves) and the bot's friends (/_emu/contacts/{name}/messages: private
+//     chats, the same shapes as the group endpoints).
 //
 // Behaviour worth knowing:
 //
@@ -31,8 +33,10 @@
 //     (the control API shows them) but are never delivered to a client, like messages
 //     sent to a phone whose web session is gone.
 //   - A member's DisplayName is their name in the group (群昵称); RenameMember changes
-//     it and leaves NickName as configured.
+//     it, leaves NickName as configured, and posts WeChat's notice into the group.
+//   - Only friends (Config.Friends, AddFriend) are listed by webwxgetcontact besides
+//     the groups, and only they can chat with the bot privately, either way.
 //
-// Only what a group bot needs is emulated: no friends, no voice, video, files or app
-// messages; unknown endpoints answer BaseResponse.Ret 1 and log a warning.
+// Only what a group bot needs is emulated: no voice, video, files or app messages;
+// unknown endpoints answer BaseResponse.Ret 1 and log a warning.
 package wxemu

@@ -50,6 +50,9 @@ type entry struct {
 	// system marks a notice from WeChat itself (MsgType 10000), such as a
 	// group rename; it has no sender.
 	system bool
+	// peer is the friend of a private chat entry (group is then nil): the
+	// sender, or the recipient of the bot's message.
+	peer *person
 }
 
 func (e *entry) isImage() bool { return e.image != nil }
@@ -77,7 +80,9 @@ func (s *Server) appendLocked(g *group, from *person, name, text string, image [
 		e.md5 = hex.EncodeToString(sum[:])
 		s.images[e.msgIDString()] = e
 	}
-	g.history = append(g.history, e)
+	if g != nil {
+		g.history = append(g.history, e)
+	}
 	if from != s.self && s.sess != nil && s.sess.state == sessionActive {
 		s.sess.inbox = append(s.sess.inbox, e)
 	}

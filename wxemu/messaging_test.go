@@ -93,6 +93,11 @@ func TestRenamedAndNewMembers(t *testing.T) {
 		t.Errorf("renamed member = %+v, want new DisplayName, same NickName and AttrStatus", renamed)
 	}
 
+	// WeChat's notice of the rename comes first, from the group, with no sender.
+	notice := recv(t, b.messages, "the rename notice")
+	if want := "\"" + zhang + "\"修改群昵称为“张三(住建局)”"; !notice.IsSystem() || !notice.IsSendByGroup() || notice.Content != want {
+		t.Errorf("notice: system %v, content %q; want %q", notice.IsSystem(), notice.Content, want)
+	}
 	if err := emu.Post(cadres, "新同志", "大家好"); err != nil {
 		t.Fatal(err)
 	}

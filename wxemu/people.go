@@ -11,6 +11,10 @@ import (
 type person struct {
 	nick string // NickName, the account's own name
 	attr int64  // AttrStatus, stable across logins
+	// friend: the person is in the bot's contacts, so the two can chat
+	// privately; chat is that private history, oldest first.
+	friend bool
+	chat   []*entry
 }
 
 // membership is a person's seat in one group; display is the group nickname (群昵称)
@@ -164,6 +168,11 @@ func (s *Server) RenameMember(groupName, oldName, newName string) error {
 	}
 	m.display = newName
 	s.log.Info("member renamed", "group", g.name, "old", oldName, "new", newName)
+	if newName != oldName {
+		// Members see WeChat's notice, and so does a logged-in bot.
+		e := s.appendLocked(g, nil, "", fmt.Sprintf("\"%s\"修改群昵称为“%s”", oldName, newName), nil)
+		e.system = true
+	}
 	s.notifyLocked()
 	return nil
 }

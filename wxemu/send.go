@@ -85,9 +85,12 @@ func (s *Server) recordSend(kind sendKind, sid, from, to, content, mediaID strin
 		return -1, "FromUserName is not the logged-in account", nil
 	}
 	g := sess.roster.lookupGroup(to)
+	var peer *person
 	if g == nil {
-		s.log.Warn("send refused: ToUserName is not a group of this login", "to", to)
-		return -1, "unknown ToUserName", nil
+		if peer = sess.roster.lookupPerson(to); peer == nil || !peer.friend || peer == s.self {
+			s.log.Warn("send refused: ToUserName is neither a group nor a friend of this login", "to", to)
+			return -1, "unknown ToUserName", nil
+		}
 	}
 	var e *entry
 	switch kind {
@@ -95,16 +98,20 @@ func (s *Server) recordSend(kind sendKind, sid, from, to, content, mediaID strin
 		if content == "" {
 			return 1, "empty Content", nil
 		}
-		e = s.appendLocked(g, s.self, s.self.nick, content, nil)
+		e = s.appendToLocked(g, peer, content, nil)
 	case kindImage:
 		up := sess.media[mediaID]
 		if up == nil {
 			return 1, "unknown MediaId", nil
 		}
-		e = s.appendLocked(g, s.self, s.self.nick, "", bytes.Clone(up.data.Bytes()))
+		e = s.appendToLocked(g, peer, "", bytes.Clone(up.data.Bytes()))
 	}
 	s.sends++
-	s.log.Info("bot sent", "group", g.name, "seq", e.seq, "image", kind == kindImage)
+	if g != nil {
+		s.log.Info("bot sent", "group", g.name, "seq", e.seq, "image", kind == kindImage)
+	} else {
+		s.log.Info("bot sent privately", "to", peer.nick, "seq", e.seq, "image", kind == kindImage)
+	}
 	return 0, "", e
 }
 

@@ -105,6 +105,13 @@ func New(cfg Config) *Server {
 		}
 		s.groups = append(s.groups, g)
 	}
+	for _, name := range cfg.Friends {
+		who, ok := s.people[name]
+		if !ok {
+			who = s.newPersonLocked(Person{Name: name})
+		}
+		who.friend = true
+	}
 	s.routes()
 	return s
 }
@@ -155,6 +162,10 @@ func (s *Server) routes() {
 	m.Handle("GET /_emu/groups", s.control(s.handleControlGroups))
 	m.Handle("POST /_emu/groups/{name}/messages", s.control(s.handleControlPost))
 	m.Handle("GET /_emu/groups/{name}/messages", s.control(s.handleControlMessages))
+	m.Handle("POST /_emu/groups/{name}/members/{member}", s.control(s.handleControlMember))
+	m.Handle("GET /_emu/contacts", s.control(s.handleControlContacts))
+	m.Handle("POST /_emu/contacts/{name}/messages", s.control(s.handleControlPrivatePost))
+	m.Handle("GET /_emu/contacts/{name}/messages", s.control(s.handleControlPrivateMessages))
 	m.Handle("GET /_emu/session", s.control(s.handleControlSession))
 	m.Handle("POST /_emu/session", s.control(s.handleControlAction))
 	m.HandleFunc("/", s.handleUnknown)

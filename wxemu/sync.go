@@ -193,6 +193,9 @@ func (s *Server) handleSync(w http.ResponseWriter, r *http.Request) {
 // text HTML-escaped with newlines as <br/>.
 func (s *Server) renderLocked(sess *session, e *entry) wireMessage {
 	r := sess.roster
+	if e.group == nil {
+		return s.renderPrivateLocked(sess, e)
+	}
 	m := wireMessage{
 		MsgId:        e.msgIDString(),
 		NewMsgId:     e.msgID,

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -103,6 +104,16 @@ func (c *Config) limits() (outbox.Limits, error) {
 		}
 		l.Daily = n
 	}
+	if c.Limits.ReserveDaily != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(c.Limits.ReserveDaily))
+		if err != nil || n < 0 || (l.Daily > 0 && n > l.Daily) {
+			return l, fmt.Errorf("limits.reserve_daily: %q: want a number of messages from 0 to limits.daily (%d)", c.Limits.ReserveDaily, l.Daily)
+		}
+		l.ReserveDaily = n
+		if n == 0 {
+			l.ReserveDaily = -1 // asked for none, not the default
+		}
+	}
 	return l, l.Validate()
 }
 
@@ -160,8 +171,14 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 	if err != nil {
 		return nil, fmt.Errorf("timezone: %w", err)
 	}
+	member, guest, err := cfg.commandLimits()
+	if err != nil {
+		a.closeRL()
+		store.Close()
+		return nil, err
+	}
 	a.router = commands.NewRouter(store, commands.Config{BotNames: cfg.BotNames, BindCodeTTL: ttl, Logger: log, Location: loc,
-		OnCommand: a.metrics.Command})
+		OnCommand: a.metrics.Command, Limiter: a.limiter, MemberCommands: member, GuestCommands: guest})
 	a.bot = bot.New(store, bot.Config{
 		DataDir:   cfg.DataDir,
 		Transport: opt.transport,
@@ -182,6 +199,7 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		store.Close()
 		return nil, err
 	}
+	wireCodeDelivery(a, &senderCfg)
 	a.sender = outbox.NewSender(store, a.bot, a.limiter, clock, log.With("component", "outbox"), senderCfg)
 
 	cfgSources, err := cfg.webhookSources()
@@ -201,7 +219,7 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		Handler: webhook.NewServer(webhook.Deps{
 			Store: store, Sources: sources, State: a.bot.State, Logger: log.With("component", "webhook"),
 			DemoClock: opt.demoClock, OnClockAdvance: a.runner.Kick,
-			Login: a.loginPage(),
+			Login: a.loginPage(), Daily: a.dailyUsage,
 
 			// Webhook intake: per-source rate limits, times in messages,
 			// masking with the owner's public numbers left readable.

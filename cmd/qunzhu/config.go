@@ -82,8 +82,11 @@ func (c *Config) masker() (*qunzhu.Masker, error) {
 
 // EmulatorConfig lists who is in each emulated WeChat group, registered or not.
 type EmulatorConfig struct {
-	Self   string `yaml:"self"`
-	Groups []struct {
+	Self string `yaml:"self"`
+	// Friends are the people the bot account can chat with privately (the
+	// owners who get one-time codes).
+	Friends []string `yaml:"friends"`
+	Groups  []struct {
 		Name    string   `yaml:"name"`
 		Members []string `yaml:"members"`
 	} `yaml:"groups"`
@@ -138,6 +141,13 @@ type LimitsConfig struct {
 	Group   string `yaml:"group"`
 	// Jitter is nil when not set, so that 0 (no jitter) can be asked for.
 	Jitter *Duration `yaml:"jitter"`
+	// ReserveDaily is how many of daily only alerts, webhooks, urgent
+	// messages and notices may use ("100"; default a fifth of daily).
+	ReserveDaily string `yaml:"reserve_daily"`
+	// CommandsMember and CommandsGuest limit the commands one bound member,
+	// and one guest, may send ("30/10m,10" and "3/10m,3" by default).
+	CommandsMember string `yaml:"commands_member"`
+	CommandsGuest  string `yaml:"commands_guest"`
 	// ThrottleBackoff is the first pause after a 1205 (5m), doubling on each
 	// further 1205 up to ThrottleBackoffMax (1h).
 	ThrottleBackoff    *Duration `yaml:"throttle_backoff"`
@@ -189,6 +199,10 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 		"QUNZHU_LIMITS_ACCOUNT":     &cfg.Limits.Account,
 		"QUNZHU_LIMITS_DAILY":       &cfg.Limits.Daily,
 		"QUNZHU_LIMITS_GROUP":       &cfg.Limits.Group,
+
+		"QUNZHU_LIMITS_RESERVE_DAILY":   &cfg.Limits.ReserveDaily,
+		"QUNZHU_LIMITS_COMMANDS_MEMBER": &cfg.Limits.CommandsMember,
+		"QUNZHU_LIMITS_COMMANDS_GUEST":  &cfg.Limits.CommandsGuest,
 	} {
 		if v := getenv(env); v != "" {
 			*dst = v
@@ -299,7 +313,8 @@ func (c *Config) validate() error {
 	if _, err := c.masker(); err != nil {
 		bad("masking.public_numbers: %s", qunzhu.ErrorMessage(err))
 	}
-	for name, v := range map[string]string{"limits.account": c.Limits.Account, "limits.group": c.Limits.Group} {
+	for name, v := range map[string]string{"limits.account": c.Limits.Account, "limits.group": c.Limits.Group,
+		"limits.commands_member": c.Limits.CommandsMember, "limits.commands_guest": c.Limits.CommandsGuest} {
 		if v == "" {
 			continue
 		}

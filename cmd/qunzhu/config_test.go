@@ -140,3 +140,51 @@ func TestConfigPublicNumbers(t *testing.T) {
 		t.Errorf("Mask = %q, want %q", got, want)
 	}
 }
+
+// TestServeRefusesAPublicLoginPageWithoutToken: the login page shows the
+// account's QR code, so serve listens on loopback unless told otherwise and
+// refuses any other address until login_token is set, naming the setting.
+func TestServeRefusesAPublicLoginPageWithoutToken(t *testing.T) {
+	token := map[string]string{"QUNZHU_LOGIN_TOKEN": "0123456789abcdef"}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		addr    string // want this address, when no error
+		wantErr string
+	}{
+		{"default", nil, nil, "127.0.0.1:8080", ""},
+		{"loopback flag", []string{"-http", "127.0.0.1:9000"}, nil, "127.0.0.1:9000", ""},
+		{"localhost", []string{"-http", "localhost:9000"}, nil, "localhost:9000", ""},
+		{"ipv6 loopback", []string{"-http", "[::1]:9000"}, nil, "[::1]:9000", ""},
+		{"all interfaces", []string{"-http", ":8080"}, nil, "", "login_token"},
+		{"any address", []string{"-http", "0.0.0.0:8080"}, nil, "", "login_token"},
+		{"env address", nil, map[string]string{"QUNZHU_HTTP_ADDR": "10.0.0.5:8080"}, "", "login_token"},
+		{"public with token", []string{"-http", ":8080"}, token, ":8080", ""},
+		{"short token", []string{"-http", ":8080"}, map[string]string{"QUNZHU_LOGIN_TOKEN": "x9q7"}, "", "at least 16"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			var stderr strings.Builder
+			cfg, err := productionConfig("serve", append([]string{"-data", t.TempDir()}, tt.args...), getenv, &stderr)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("error %v, want none", err)
+			case tt.wantErr != "" && err == nil:
+				t.Fatalf("no error listening on %q, want one naming %q", cfg.HTTPAddr, tt.wantErr)
+			case tt.wantErr != "":
+				if !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %q does not name %q", err, tt.wantErr)
+				}
+				if v := tt.env["QUNZHU_LOGIN_TOKEN"]; v != "" && strings.Contains(err.Error(), v) {
+					t.Fatalf("error %q repeats the token", err)
+				}
+				return
+			}
+			if cfg.HTTPAddr != tt.addr {
+				t.Errorf("HTTPAddr = %q, want %q", cfg.HTTPAddr, tt.addr)
+			}
+		})
+	}
+}

@@ -125,7 +125,7 @@ func (c *Config) validateDelivery() []error {
 		}
 	}
 	if c.LoginToken != "" && len(c.LoginToken) < 16 {
-		bad("login_token: shorter than 16 characters")
+		bad("login_token: shorter than 16 characters; use at least 16 random characters")
 	}
 	if c.Limits.Daily != "" {
 		if _, err := parseDaily(c.Limits.Daily); err != nil {

@@ -130,7 +130,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 // emulatorConfig turns the demo's emulator section into the emulator's config,
 // with every new login scanned and confirmed automatically.
 func emulatorConfig(c *EmulatorConfig, log *slog.Logger) wxemu.Config {
-	out := wxemu.Config{Self: wxemu.Person{Name: c.Self}, AutoConfirm: true, Logger: log.With("component", "wxemu")}
+	out := wxemu.Config{Self: wxemu.Person{Name: c.Self}, Friends: c.Friends, AutoConfirm: true, Logger: log.With("component", "wxemu")}
 	for _, g := range c.Groups {
 		gc := wxemu.GroupConfig{Name: g.Name}
 		for _, m := range g.Members {

@@ -53,13 +53,10 @@ func (d *demo) askUntil(group, from, text, want string) string {
 // registerAndBind has owner register name in unit and name bind with the code.
 func (d *demo) registerAndBind(group, owner, name, unit string) {
 	d.t.Helper()
-	reply := d.askUntil(group, owner, fmt.Sprintf("/成员 添加 %s 单位=%s", name, unit), "/认证")
-	m := regexp.MustCompile(`/认证 (\d{6})`).FindStringSubmatch(reply)
-	if m == nil {
-		d.t.Fatalf("no bind code in %q", reply)
-	}
-	code := m[1]
-	if got := d.ask(group, name, "/认证 "+code); !strings.Contains(got, "认证成功") {
+	after := d.lastSeq(group)
+	d.askUntil(group, owner, fmt.Sprintf("/成员 添加 %s 单位=%s", name, unit), "认证码已私信")
+	code := d.privateCode(owner, after)
+	if got := d.ask(group, name, "/认证 "+code); !strings.Contains(got, name+" 已认证") {
 		d.t.Fatalf("%s binding: %q", name, got)
 	}
 }

@@ -49,12 +49,10 @@ func (d *demo) taskAskUntil(from, text, want string) string {
 // taskBind has 张书记 register name in unit, and name bind with the code.
 func (d *demo) taskBind(name, unit string) {
 	d.t.Helper()
-	reply := d.taskAskUntil("张书记", fmt.Sprintf("/成员 添加 %s 单位=%s", name, unit), "/认证")
-	code := regexp.MustCompile(`/认证 (\d{6})`).FindStringSubmatch(reply)
-	if code == nil {
-		d.t.Fatalf("no bind code in %q", reply)
-	}
-	if got := d.taskAsk(name, "/认证 "+code[1]); !strings.Contains(got, "认证成功") {
+	after := d.lastSeq(cadres)
+	d.taskAskUntil("张书记", fmt.Sprintf("/成员 添加 %s 单位=%s", name, unit), "认证码已私信")
+	code := d.privateCode("张书记", after)
+	if got := d.taskAsk(name, "/认证 "+code); !strings.Contains(got, name+" 已认证") {
 		d.t.Fatalf("%s binding: %q", name, got)
 	}
 }

@@ -325,16 +325,16 @@ func TestDemoRegisterBindAndRemapAfterRelogin(t *testing.T) {
 
 	seq = d.lastSeq(cadres)
 	d.say(cadres, "张书记", "/成员 添加 李局长 单位=市城管委")
-	reply := d.expectFromBot(cadres, seq, "/认证")
-	code := regexpFind(t, `/认证 (\d{6})`, reply.Text)
+	d.expectFromBot(cadres, seq, "认证码已私信发给张书记")
+	code := d.privateCode("张书记", seq)
 
 	seq = d.lastSeq(cadres)
-	d.say(cadres, "赵科长", "/认证 "+code)
-	d.expectFromBot(cadres, seq, "请本人发送")
+	d.say(cadres, "赵科长", "/认证 "+wrongCode(code))
+	d.expectFromBot(cadres, seq, "认证码无效或已过期")
 
 	seq = d.lastSeq(cadres)
 	d.say(cadres, "李局长", "/认证 "+code)
-	d.expectFromBot(cadres, seq, "认证成功")
+	d.expectFromBot(cadres, seq, "李局长 已认证，角色 成员")
 
 	seq = d.lastSeq(cadres)
 	d.say(cadres, "李局长", "/成员")

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 )
 
 // commonFlags are the flags every running subcommand takes, so that several
@@ -21,7 +22,7 @@ func parseFlags(name string, args []string, stderr io.Writer, withEmu bool) (*co
 	f := &commonFlags{}
 	fs := flag.NewFlagSet("qunzhu "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.http, "http", "", "webhook/HTTP listen address (default 127.0.0.1:8080 for demo, :8080 for serve)")
+	fs.StringVar(&f.http, "http", "", "webhook/HTTP listen address (default 127.0.0.1:8080; any other address needs login_token)")
 	fs.StringVar(&f.data, "data", "", "data directory (SQLite database, WeChat session)")
 	fs.StringVar(&f.config, "config", "", "YAML configuration file")
 	if withEmu {
@@ -93,7 +94,7 @@ func productionConfig(name string, args []string, getenv func(string) string, st
 	if cfg == nil {
 		return nil, loadErr
 	}
-	applyFlags(cfg, f, ":8080", "./data")
+	applyFlags(cfg, f, defaultHTTPAddr, "./data")
 	// Every problem at once: the secret files and the settings.
 	if err := errors.Join(loadErr, cfg.validate()); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
@@ -101,5 +102,40 @@ func productionConfig(name string, args []string, getenv func(string) string, st
 	if _, err := cfg.limits(); err != nil {
 		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
+	if err := cfg.checkExposure(); err != nil {
+		return nil, fmt.Errorf("invalid configuration: %w", err)
+	}
 	return cfg, nil
+}
+
+// defaultHTTPAddr is where serve listens unless told otherwise: the login
+// page shows the account's login QR code, so by default only this machine
+// can reach it.
+const defaultHTTPAddr = "127.0.0.1:8080"
+
+// checkExposure refuses to serve on an address other machines can reach
+// without a login_token: anyone who opens /login there could scan the
+// office's account in. A loopback address needs no token.
+func (c *Config) checkExposure() error {
+	if c.LoginToken != "" || isLoopbackAddr(c.HTTPAddr) {
+		return nil
+	}
+	return fmt.Errorf("http_addr %q can be reached from other machines, so the login page needs a token: "+
+		"set login_token (at least 16 characters; or login_token_file, or QUNZHU_LOGIN_TOKEN), "+
+		"or listen on 127.0.0.1", c.HTTPAddr)
+}
+
+// isLoopbackAddr reports whether a listen address binds to loopback only:
+// "127.0.0.1:8080", "[::1]:80", "localhost:8080". ":8080" and "0.0.0.0:80"
+// bind every interface.
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
