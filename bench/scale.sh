@@ -28,7 +28,7 @@ start_demo() { # data dir
   http=127.0.0.1:$(port) emu=127.0.0.1:$(port)
   QUNZHU_DEMO_SECRET=$secret QUNZHU_LOG_LEVEL=warn \
   QUNZHU_LIMITS_ACCOUNT=10000/1s,10000 QUNZHU_LIMITS_GROUP=10000/1s,10000 QUNZHU_LIMITS_DAILY=1000000 \
-  QUNZHU_LIMITS_JITTER=0s \
+  QUNZHU_LIMITS_JITTER=0s QUNZHU_LIMITS_COMMANDS_MEMBER=10000/1s,10000 QUNZHU_LIMITS_RESERVE_DAILY=0 \
     "$work/qunzhu" demo --http "$http" --emu "$emu" --data "$1" >"$work/out" 2>"$work/err" &
   pid=$!
   for _ in $(seq 300); do

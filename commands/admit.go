@@ -13,9 +13,11 @@ import (
 // Default per-sender command limits. Anyone in a group can type commands, and
 // every answer costs the account's pace and daily cap: a guest gets a few
 // commands per ten minutes (enough for /帮助, /ping and /认证), a bound member
-// ten at once and one every twenty seconds after.
+// thirty at once (an owner assigning a meeting's tasks one after another) and
+// one every ten seconds after. A member's replies never push an alert back
+// more than one slot anyway: the governor interleaves them.
 var (
-	DefaultMemberCommands = qunzhu.Limit{Rate: 30, Period: 10 * time.Minute, Burst: 10}
+	DefaultMemberCommands = qunzhu.Limit{Rate: 60, Period: 10 * time.Minute, Burst: 30}
 	DefaultGuestCommands  = qunzhu.Limit{Rate: 3, Period: 10 * time.Minute, Burst: 3}
 )
 
