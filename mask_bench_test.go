@@ -21,7 +21,8 @@ func adversarial(pattern string) string {
 
 // BenchmarkMaskPIIAdversarial masks 1 MiB of each text that made the first
 // masker quadratic or could make a scanner backtrack, and fails when one
-// takes longer than maskBudget: go test -run '^$' -bench MaskPIIAdversarial .
+// takes longer than maskBudget of CPU (garbage collection included):
+// go test -run '^$' -bench MaskPIIAdversarial .
 func BenchmarkMaskPIIAdversarial(b *testing.B) {
 	inputs := map[string]string{
 		"dots":           adversarial("a."),
@@ -38,11 +39,19 @@ func BenchmarkMaskPIIAdversarial(b *testing.B) {
 	for name, in := range inputs {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
+			cpu := cpuTime()
 			for b.Loop() {
 				qunzhu.MaskPII(in)
 			}
-			if per := b.Elapsed() / time.Duration(b.N); per > maskBudget {
-				b.Fatalf("masking 1 MiB of %s took %v, budget %v", name, per, maskBudget)
+			// The budget is judged on CPU time when the platform tells it:
+			// the machine is shared, and wall time then measures the others.
+			per := b.Elapsed() / time.Duration(b.N)
+			if c := cpuTime() - cpu; c > 0 {
+				per = c / time.Duration(b.N)
+			}
+			b.ReportMetric(float64(per.Microseconds())/1000, "cpu-ms/op")
+			if per > maskBudget {
+				b.Fatalf("masking 1 MiB of %s took %v of CPU, budget %v", name, per, maskBudget)
 			}
 		})
 	}
