@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -20,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qunzhu/qunzhu/webhook"
 	"github.com/qunzhu/qunzhu/wxemu"
 )
 
@@ -256,30 +253,18 @@ func (c *crashRun) queue(groups, texts []string) error {
 
 // post sends message i until it is accepted.
 func (c *crashRun) post(group, text string, i int) error {
-	client := &http.Client{Timeout: 5 * time.Second}
-	body, _ := json.Marshal(map[string]string{"group": group, "text": text, "dedup_key": "crash-" + strconv.Itoa(i)})
 	for try := 0; try < 2000; try++ {
-		req, _ := http.NewRequest(http.MethodPost, "http://"+c.http+"/api/v1/messages", bytes.NewReader(body))
-		ts := time.Now().Unix()
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Qunzhu-Source", demoSource)
-		req.Header.Set("X-Qunzhu-Timestamp", strconv.FormatInt(ts, 10))
-		req.Header.Set("X-Qunzhu-Signature", webhook.Sign(testSecret, ts, body))
-		resp, err := client.Do(req)
-		if err != nil {
-			time.Sleep(20 * time.Millisecond) // killed: wait for the restart
-			continue
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		status, _ := c.postOnce(group, text, "crash-"+strconv.Itoa(i))
 		switch {
-		case resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK:
+		case status == 0:
+			time.Sleep(20 * time.Millisecond) // killed: wait for the restart
+		case status == http.StatusAccepted || status == http.StatusOK:
 			c.accepted.Add(1)
 			return nil
-		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		case status == http.StatusTooManyRequests || status >= 500:
 			time.Sleep(50 * time.Millisecond)
 		default:
-			return fmt.Errorf("message %d: %d %s", i, resp.StatusCode, b)
+			return fmt.Errorf("message %d: status %d", i, status)
 		}
 	}
 	return fmt.Errorf("message %d: never accepted", i)
