@@ -115,7 +115,7 @@ func (ts *Tasks) festivalDeadline(text string, now time.Time) (taskDeadline, str
 			expr string
 			rest string
 		}{{string(rs[:n]), string(rs[n:])}, {string(rs[len(rs)-n:]), string(rs[:len(rs)-n])}} {
-			name, ok := cutAny2(at.expr, []string{"之前", "以前", "前"})
+			name, ok := cutSuffixAny(at.expr, []string{"之前", "以前", "前"})
 			if !ok {
 				continue
 			}
@@ -147,8 +147,8 @@ func (ts *Tasks) festivalDeadline(text string, now time.Time) (taskDeadline, str
 	return taskDeadline{}, "", false, nil
 }
 
-// cutAny2 cuts the first suffix of s found in suffixes.
-func cutAny2(s string, suffixes []string) (string, bool) {
+// cutSuffixAny cuts the first suffix of s found in suffixes.
+func cutSuffixAny(s string, suffixes []string) (string, bool) {
 	for _, x := range suffixes {
 		if rest, ok := strings.CutSuffix(s, x); ok && rest != "" {
 			return rest, true
@@ -167,7 +167,7 @@ func vagueDeadline(text string) string {
 		}
 	}
 	// "X后" / "X期间" right after a festival-like word at the start: "元旦后".
-	if i := strings.IndexAny(s, "后"); i > 0 && utf8.RuneCountInString(s[:i]) <= 4 {
+	if i := strings.Index(s, "后"); i > 0 && utf8.RuneCountInString(s[:i]) <= 4 {
 		head := s[:i]
 		for _, f := range []string{"元旦", "春节", "清明", "五一", "端午", "中秋", "国庆", "节", "假"} {
 			if strings.Contains(head, f) {

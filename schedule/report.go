@@ -31,6 +31,11 @@ type ReportJobConfig struct {
 	PersonLimits []qunzhu.Limit
 	Logger       *slog.Logger
 	Batch        int // cycles per query; default 50
+	// Quiet holds reminders (免打扰; the zero value: never): one due in
+	// quiet time goes out when it ends if that is before the deadline, else
+	// the summary says it all. The program passes the nights only: a cycle's
+	// day is the owner's choice, rest day or not.
+	Quiet qunzhu.QuietHours
 }
 
 // DefaultPersonLimits are DESIGN.md's per-person reminder limits: at most one
@@ -134,6 +139,20 @@ func (j *ReportJob) dedupKey(c *qunzhu.ReportCycle, what string) string {
 // bound members within the per-person limits. A reminder whose deadline has
 // passed (the service was down) is skipped: the summary says it all.
 func (j *ReportJob) remind(ctx context.Context, c *qunzhu.ReportCycle, now time.Time) error {
+	if open := j.cfg.Quiet.NextOpen(now, j.cfg.Calendar); open.After(now) {
+		return j.store.Update(ctx, func(tx qunzhu.Tx) error {
+			cur, err := tx.ReportCycleByID(c.ID)
+			if err != nil || !cur.RemindedAt.IsZero() || !cur.Deadline.Equal(c.Deadline) {
+				return err
+			}
+			if open.Before(cur.Deadline) {
+				cur.RemindAt = open // the next look, once the quiet time is over
+			} else {
+				cur.RemindedAt = now // too late once it is over: skipped
+			}
+			return tx.UpdateReportCycle(cur)
+		})
+	}
 	allowed := map[int64]bool{}
 	if now.Before(c.Deadline) {
 		var people []*qunzhu.Member

@@ -345,3 +345,55 @@ func TestReportJob_UnitWithoutMembersIsStillNamed(t *testing.T) {
 		t.Fatalf("summary: %q", outTexts(ms))
 	}
 }
+
+// TestReportJob_ReminderWaitsOutTheNight: a reminder due at 06:00 (a Monday
+// 09:00 deadline, three hours before) goes out at 08:00, once; one whose
+// night ends after the deadline is skipped for the summary.
+func TestReportJob_ReminderWaitsOutTheNight(t *testing.T) {
+	w := newReportWorld(t, ratelimit.NewLocal(nil), qunzhu.NewFakeClock(reportFriday.Add(time.Hour)))
+	w.setCycle("每周一09:00", 3*time.Hour)
+	night := qunzhu.QuietHours{Night: true, From: 22 * time.Hour, To: 8 * time.Hour}
+	job := schedule.NewReportJob(w.store, w.limiter, schedule.ReportJobConfig{Calendar: w.cal, Quiet: night,
+		Texts: commands.NewReports(commands.ReportConfig{Calendar: w.cal})})
+	run := func(at time.Time) []*qunzhu.OutMessage {
+		w.clock.Set(at)
+		if err := job.Run(context.Background(), at); err != nil {
+			t.Fatal(err)
+		}
+		return w.newMessages()
+	}
+	monday := reportMonday.AddDate(0, 0, 7) // 30 November, 09:00
+	if ms := run(monday.Add(-3 * time.Hour)); len(ms) != 0 {
+		t.Fatalf("reminded at 06:00: %q", outTexts(ms))
+	}
+	if ms := run(monday.Add(-time.Hour - time.Minute)); len(ms) != 0 {
+		t.Fatalf("reminded at 07:59: %q", outTexts(ms))
+	}
+	ms := run(monday.Add(-time.Hour))
+	if len(ms) != 1 || !strings.Contains(ms[0].Text, "交作业") {
+		t.Fatalf("at 08:00: %q, want the reminder", outTexts(ms))
+	}
+	if ms := run(monday.Add(-time.Hour + time.Minute)); len(ms) != 0 {
+		t.Errorf("repeated: %q", outTexts(ms))
+	}
+
+	// A 07:30 deadline reminded at 05:30: the night ends after it, skipped.
+	w2 := newReportWorld(t, ratelimit.NewLocal(nil), qunzhu.NewFakeClock(reportFriday.Add(time.Hour)))
+	w2.setCycle("每周一07:30", 2*time.Hour)
+	job2 := schedule.NewReportJob(w2.store, w2.limiter, schedule.ReportJobConfig{Calendar: w2.cal, Quiet: night,
+		Texts: commands.NewReports(commands.ReportConfig{Calendar: w2.cal})})
+	w2.clock.Set(monday.Add(-3*time.Hour - 30*time.Minute))
+	if err := job2.Run(context.Background(), w2.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if ms := w2.newMessages(); len(ms) != 0 {
+		t.Errorf("reminded in the night: %q", outTexts(ms))
+	}
+	w2.clock.Set(monday.Add(-90*time.Minute + time.Minute)) // 07:31
+	if err := job2.Run(context.Background(), w2.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if ms := w2.newMessages(); len(ms) != 1 || !strings.HasPrefix(ms[0].Text, "【交作业汇总】") {
+		t.Errorf("after the deadline: %q, want the summary only", outTexts(ms))
+	}
+}

@@ -53,7 +53,11 @@ func wireReports(a *app) {
 	cal := qunzhu.ReportCalendar{Location: a.router.Location(), Holidays: festival.StatutoryHolidays{}, MoveHolidays: move}
 	reports := commands.NewReports(commands.ReportConfig{Calendar: cal, RemindBefore: remind, LateWindow: time.Duration(cfg.LateWindow)})
 	reports.Register(a.router)
+	// 交作业 reminders keep the tasks' quiet nights (not rest days: a cycle
+	// on a Saturday was chosen); validate() has checked the setting.
+	quiet, _ := a.cfg.Tasks.Quiet.hours(qunzhu.DefaultQuietHours())
+	quiet.RestDays = false
 	a.runner.Add(schedule.NewReportJob(a.store, a.limiter, schedule.ReportJobConfig{
-		Calendar: cal, Texts: reports, Logger: a.log.With("component", "reports"),
+		Calendar: cal, Texts: reports, Logger: a.log.With("component", "reports"), Quiet: quiet,
 	}))
 }
