@@ -73,6 +73,11 @@ func (e *Exports) handleExport(req *Request) (string, error) {
 		return "", qunzhu.Errorf(qunzhu.EINVALID, "只能导出 督办 或 作业。例：%s，%s", exampleExportTasks, exampleExportReports)
 	}
 	url, expires := e.link(r)
+	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		// Without public_url the server does not know the address people
+		// reach it by, and a relative link is useless in a chat.
+		return "", qunzhu.Errorf(qunzhu.EINVALID, "还没有配置后台地址（public_url），无法生成下载链接。请联系 IT 管理员，或在网页后台导出。")
+	}
 	return fmt.Sprintf("%s已生成：%s\n下载链接到 %s 前有效。文件名：%s",
 		title, url, expires.In(req.Router.cfg.Location).Format("1月2日15:04"), r.FileName()), nil
 }

@@ -103,3 +103,18 @@ func TestDashboardCommand_NoLinkInTheGroup(t *testing.T) {
 		t.Errorf("an admin's /后台: %q, want a refusal naming 群主", reply)
 	}
 }
+
+// TestExport_NoPublicURL: without public_url the link would be relative,
+// useless in a chat; the command says so instead of posting it.
+func TestExport_NoPublicURL(t *testing.T) {
+	e := newEnv(t)
+	for _, s := range commands.NewExports(func(qunzhu.ExportRequest) (string, time.Time) {
+		return "/ui/download?t=X", start.Add(24 * time.Hour)
+	}).Specs() {
+		e.router.Register(s)
+	}
+	e.send(e.owner, "/导出 督办 本月")
+	if got := e.reply(e.owner); !strings.Contains(got, "public_url") || strings.Contains(got, "/ui/download") {
+		t.Errorf("reply %q", got)
+	}
+}

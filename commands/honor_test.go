@@ -70,3 +70,25 @@ func TestPraiseAndBoard(t *testing.T) {
 		t.Errorf("市城管委 is overdue but on the 红榜:\n%s", board)
 	}
 }
+
+// TestHelpListsTheNewCommandsByRole: an owner's /帮助 shows /导出, /后台,
+// /红黑榜 and /点赞 with examples; a member's only /红黑榜.
+func TestHelpListsTheNewCommandsByRole(t *testing.T) {
+	e := honorEnv(t)
+	for _, s := range commands.NewExports(func(qunzhu.ExportRequest) (string, time.Time) { return "", time.Time{} }).Specs() {
+		e.router.Register(s)
+	}
+	member := e.boundMember(e.group, "李局长", "市城管委", qunzhu.RoleMember)
+	e.send(e.owner, "/帮助")
+	owner := e.reply(e.owner)
+	for _, want := range []string{"/导出 督办 本月", "/后台", "/红黑榜", "/点赞 23 路灯当天就修好了"} {
+		if !strings.Contains(owner, want) {
+			t.Errorf("owner's /帮助 lacks %q", want)
+		}
+	}
+	e.send(member, "/帮助")
+	got := e.reply(member)
+	if !strings.Contains(got, "/红黑榜") || strings.Contains(got, "/点赞") || strings.Contains(got, "/导出") || strings.Contains(got, "/后台") {
+		t.Errorf("member's /帮助:\n%s", got)
+	}
+}
