@@ -77,5 +77,8 @@ type Inbound struct {
 	// them (DingTalk atUsers, WeCom mentioned userids); empty on WeChat.
 	MentionIDs []string
 	AtBot      bool // the bot itself was mentioned
-	At         time.Time
+	// Link is the article or web page shared by this message (WeChat's app
+	// message of type 5, a DingTalk or WeCom link); nil for text and pictures.
+	Link *Link
+	At   time.Time
 }

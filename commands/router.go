@@ -166,15 +166,20 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 	}
 	cmd, ok := Parse(in.Text, r.botNames(in)...)
 	if !ok {
-		return nil
+		var hint string
+		if cmd, hint, ok = r.intent(in); !ok {
+			if hint != "" {
+				return r.replyError(ctx, in, qunzhu.Errorf(qunzhu.ENOTFOUND, "%s", hint), r.cfg.Logger)
+			}
+			return nil
+		}
 	}
 	spec, cmd := r.resolve(cmd)
 	// Never log the text or the args: they may hold a bind code.
 	log := r.cfg.Logger.With(slog.Int64("group", in.GroupID),
 		slog.String("command", cmd.Name), slog.String("msg_id", in.ID))
 	if spec == nil {
-		return r.replyError(ctx, in, qunzhu.Errorf(qunzhu.ENOTFOUND,
-			"未知命令「/%s」。发送 /帮助 查看可用命令。", cmd.Name), log)
+		return r.replyError(ctx, in, r.unknownCommand(cmd.Name), log)
 	}
 	if err := authorize(in, spec); err != nil {
 		return r.replyError(ctx, in, err, log)
