@@ -21,7 +21,7 @@ func TestHandle_ChatterIsIgnored(t *testing.T) {
 		"http://12345.chengdu.gov.cn/ticket/1",
 		"/::)",
 		"督办一下这件事：路灯坏了", // a sentence, not "督办：…"
-		"/ 哈哈",              // a spaced slash before no command
+		"/ 哈哈",         // a spaced slash before no command
 		"/",
 		"",
 	} {
