@@ -32,6 +32,26 @@ type Spec struct {
 	Summary string      // Chinese one-liner for /帮助
 	Example string      // e.g. "/成员 添加 张三 单位=市城管委"
 	Handle  HandlerFunc
+	// Family is the heading /帮助 lists the command under ("督办", "交作业");
+	// default the first word of Name. RegisterFamily sets it for a feature.
+	Family string
+	// Forms are the ways to call the command when they differ in who may:
+	// "/督办 23" reads a task, "/督办 市城管委 …" assigns one. When set, help
+	// shows them instead of Summary and Example, each with its own role, and
+	// MinRole is the least of them.
+	Forms []Form
+	// Detail is more text for /帮助 <命令>, e.g. every accepted deadline form.
+	Detail string
+}
+
+// Form is one way to call a command, with who may use it that way. The
+// handler checks the same role (e.g. Request.Require(form.MinRole, …)), so
+// help never promises what the handler refuses.
+type Form struct {
+	Usage   string // e.g. "/督办 <对象> <事项> [期限]"
+	MinRole qunzhu.Role
+	Summary string
+	Example string
 }
 
 // Request is what a handler sees: the transaction its changes and its reply
@@ -44,6 +64,18 @@ type Request struct {
 	Cmd    Command
 	Now    time.Time // the transaction's time (the store's clock)
 	Router *Router
+	// At lists the members the reply mentions, for platforms with real
+	// mentions; handlers add to it with Mention.
+	At []qunzhu.At
+}
+
+// Mention writes "@甲\u2005@乙" for members, as the group shows them, and
+// records them in At so DingTalk and WeCom notify them too.
+func (r *Request) Mention(ms ...*qunzhu.Member) string {
+	for _, m := range ms {
+		r.At = append(r.At, qunzhu.AtMember(m))
+	}
+	return mentions(ms)
 }
 
 // Member returns the bound member who sent the command, or nil for a guest:
@@ -136,6 +168,18 @@ func (r *Router) Register(s Spec) {
 	}
 }
 
+// RegisterFamily registers a feature's commands under one /帮助 heading; a
+// spec that names its own Family keeps it. Commands a feature adds later join
+// its heading without anyone touching the help.
+func (r *Router) RegisterFamily(family string, specs ...Spec) {
+	for _, s := range specs {
+		if s.Family == "" {
+			s.Family = family
+		}
+		r.Register(s)
+	}
+}
+
 // Specs returns the registered commands in registration order, for /帮助 and
 // for documentation generated from the code.
 func (r *Router) Specs() []Spec {
@@ -191,7 +235,9 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 		if err != nil || reply == "" {
 			return err
 		}
-		dup, err := tx.Enqueue(replyMessage(in, reply, req.Now))
+		msg := replyMessage(in, reply, req.Now)
+		msg.At = append(msg.At, req.At...)
+		dup, err := tx.Enqueue(msg)
 		if err == nil && dup {
 			return errDuplicate
 		}

@@ -15,6 +15,9 @@ import (
 // after /办结 is the evidence.
 const AttachTask = "task"
 
+// FamilyTask is the /帮助 heading of the 督办 commands.
+const FamilyTask = "督办"
+
 // Defaults of TaskConfig.
 const (
 	DefaultTaskDeadline = 72 * time.Hour
@@ -66,29 +69,27 @@ func NewTasks(cfg TaskConfig) *Tasks {
 	return &Tasks{cfg: cfg}
 }
 
-// Specs are the 督办 commands in the order /帮助 lists them. /督办 itself is
-// open to members because "/督办 23" shows a task; assigning checks
-// AssignRole in the handler.
+// Specs are the 督办 commands in the order /帮助 lists them. Reading (/督办
+// 23, lists, statistics) is open to everyone in the group, bound or not;
+// assigning checks AssignRole in the handler, as its Form says.
 func (ts *Tasks) Specs() []Spec {
-	return []Spec{
-		{Name: "督办", Aliases: []string{"task"}, MinRole: qunzhu.RoleMember, Handle: ts.handleTask,
-			Summary: fmt.Sprintf("%s派发督办：对象写 @成员 或单位名，期限可不写（默认%s）；/督办 编号 查看详情和历史",
-				whoMay(ts.cfg.AssignRole, "或"), chineseDuration(ts.cfg.DefaultDeadline)),
-			Example: exampleTask},
-		{Name: "督办 列表", Aliases: []string{"task list"}, MinRole: qunzhu.RoleMember, Handle: ts.handleList,
+	return append([]Spec{
+		{Name: "督办", Aliases: []string{"task"}, Handle: ts.handleTask, Forms: ts.taskForms(),
+			Detail: deadlineForms, Example: exampleTask},
+		{Name: "督办 列表", Aliases: []string{"task list"}, Handle: ts.handleList,
 			Summary: "本群未销号的督办，逾期的在前；可以只看 我的、逾期 或某个单位", Example: exampleTaskList},
-		{Name: "督办 统计", Aliases: []string{"task stats"}, MinRole: qunzhu.RoleMember, Handle: ts.handleStats,
-			Summary: "按单位统计交办、按期办结、超期办结、未办结、逾期和平均办结天数，问题多的在前（本周、本月或全部）",
+		{Name: "督办 统计", Aliases: []string{"task stats"}, Handle: ts.handleStats,
+			Summary: "按单位统计交办、按期办结、超期办结、未办结、逾期和平均办结用时，问题多的在前（本周、本月或全部）",
 			Example: exampleTaskStats},
 		{Name: "进展", Aliases: []string{"progress"}, MinRole: qunzhu.RoleMember, Handle: ts.handleProgress,
 			Summary: "责任人或责任单位的成员报告督办进展", Example: exampleTaskProgress},
-		{Name: "办结", Aliases: []string{"done"}, MinRole: qunzhu.RoleMember, Handle: ts.handleDone,
-			Summary: "报告督办已办结，等待销号；紧接着发的图片作为办结照片", Example: exampleTaskDone},
-		{Name: "销号", Aliases: []string{"close"}, MinRole: qunzhu.RoleMember, Handle: ts.handleClose,
-			Summary: "督办人或群主确认办结，销号", Example: exampleTaskClose},
+		{Name: "办结", Aliases: []string{"done"}, MinRole: qunzhu.RoleMember, Handle: ts.handleDoneMany,
+			Summary: "报告督办已办结，等待销号；可一次报多件（3、11）；紧接着发的图片（最多9张）作为办结照片", Example: exampleTaskDone},
+		{Name: "销号", Aliases: []string{"close"}, MinRole: qunzhu.RoleMember, Handle: ts.handleCloseMany,
+			Summary: "督办人或群主确认办结，销号；可一次销多件（3、11）", Example: exampleTaskClose},
 		{Name: "退回", Aliases: []string{"reopen"}, MinRole: qunzhu.RoleMember, Handle: ts.handleReturn,
 			Summary: "督办人或群主把报办结（或已销号）的督办退回继续办理，要写原因", Example: exampleTaskReturn},
-	}
+	}, ts.batchSpecs()...)
 }
 
 // Attach is the picture handler to register for AttachTask.

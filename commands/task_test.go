@@ -196,7 +196,7 @@ func TestTaskLifeInTheGroup(t *testing.T) {
 		}
 		if strings.HasPrefix(s.text, "/办结 ＃1") {
 			e.sendPicture(e.li, "\x89PNG 现场照片")
-			if got, want := e.reply(e.li), "已收到督办#1的办结照片。"; got != want {
+			if got, want := e.reply(e.li), "已收到督办#1的办结照片（第1张）。"; got != want {
 				t.Fatalf("picture reply %q, want %q", got, want)
 			}
 		}

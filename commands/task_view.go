@@ -84,6 +84,9 @@ func (ts *Tasks) handleList(req *Request) (string, error) {
 	if len(req.Cmd.Args) == 1 {
 		switch w := req.Cmd.Args[0]; w {
 		case "我的", "mine":
+			if req.Member() == nil {
+				return "", errUnbound
+			}
 			f.Involving, title = req.Member().ID, "与你有关的未销号督办"
 		case "逾期", "超期", "overdue":
 			f.OverdueAt, title = req.Now, "本群已逾期的督办"

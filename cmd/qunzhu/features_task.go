@@ -118,9 +118,7 @@ func wireTasks(a *app) error {
 		return err
 	}
 	tasks := commands.NewTasks(commands.TaskConfig{AssignRole: role, DefaultDeadline: time.Duration(cfg.DefaultDeadline)})
-	for _, s := range tasks.Specs() {
-		a.router.Register(s)
-	}
+	a.router.RegisterFamily(commands.FamilyTask, tasks.Specs()...)
 	a.router.RegisterAttach(tasks.Attach())
 
 	sweep := schedule.TaskSweepConfig{Ladder: cfg.ladder(), Location: a.router.Location(),

@@ -1,0 +1,4 @@
+package commands
+
+// LeadingNumbers exposes leadingNumbers to the table test.
+var LeadingNumbers = leadingNumbers

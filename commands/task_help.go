@@ -1,0 +1,29 @@
+package commands
+
+import (
+	"fmt"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+// deadlineForms is what /帮助 督办 says about deadlines: every form the
+// deadline grammar (when_grammar.go) accepts. Keep the two together.
+const deadlineForms = "期限写法：限期3天、3天内、48小时、急/加急（24小时）、今天18点、明天下班前、后天、" +
+	"周五、本周五、下周一、月底、12月1日、12月1日前、12月1日18:00、2026-12-01 18:00、18:30、下午3点。" +
+	"只写日期表示当天18:00；已经过去的时间会被拒绝。"
+
+// exampleTaskDetail reads one task.
+const exampleTaskDetail = "/督办 23"
+
+// taskForms are the ways to call /督办, each with who may: the same role the
+// handler checks (AssignRole for assigning), so help cannot promise more.
+func (ts *Tasks) taskForms() []Form {
+	return []Form{
+		{Usage: "/督办 <对象> <事项> [期限]", MinRole: ts.cfg.AssignRole, Example: exampleTask,
+			Summary: fmt.Sprintf("派发督办，对象写 @成员 或单位名，期限不写默认%s", chineseDuration(ts.cfg.DefaultDeadline))},
+		{Usage: "/督办 <编号>", MinRole: "", Example: exampleTaskDetail,
+			Summary: "查看督办详情和全部历史"},
+	}
+}
+
+var _ = qunzhu.RoleOwner
