@@ -44,9 +44,10 @@ func handleBind(req *Request) (string, error) {
 	} else if err != nil {
 		return "", err
 	}
-	if strings.TrimSpace(in.Sender.Name()) != m.Name {
+	if !qunzhu.ShownAs(m, in.Sender.Name()) {
 		return "", qunzhu.Errorf(qunzhu.EFORBIDDEN,
-			"这个认证码是发给「%s」的，请本人发送。如果你就是%s，请先把群昵称改成「%s」再发送。", m.Name, m.Name, m.Name)
+			"这个认证码是发给「%s」的，请本人发送。如果你就是%s，请先把群昵称改成「%s」或「%s %s」再发送。",
+			m.Name, m.Name, m.Name, m.Unit, m.Name)
 	}
 	cur, err := currentMember(req)
 	if err != nil {

@@ -61,7 +61,7 @@ func TestBind_WrongNameKeepsTheCode(t *testing.T) {
 	// Anyone in the group saw the code; only 张三 may use it.
 	li := person("李四")
 	e.send(li, "/认证 "+c)
-	want := "这个认证码是发给「张三」的，请本人发送。如果你就是张三，请先把群昵称改成「张三」再发送。"
+	want := "这个认证码是发给「张三」的，请本人发送。如果你就是张三，请先把群昵称改成「张三」或「市城管委 张三」再发送。"
 	if got := e.reply(li); got != want {
 		t.Errorf("reply = %q, want %q", got, want)
 	}

@@ -140,9 +140,10 @@ func (ts *Tasks) handleTask(req *Request) (string, error) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "【督办%s】%s\n责任单位：%s %s\n期限：%s（%s）\n督办人：%s",
-		task.Number(), task.Title, task.Unit, mentions(assignees), qunzhu.FormatWhen(deadline, now),
+		task.Number(), task.Title, task.Unit, req.Mention(assignees...), qunzhu.FormatWhen(deadline, now),
 		qunzhu.TimeLeft(deadline, now), task.AssignerName)
 	fmt.Fprintf(&b, "\n请及时报告进展：/进展 %d 内容；办完后：/办结 %d 内容（可紧接着发现场照片）", task.ID, task.ID)
+	b.WriteString(unboundNote(task.Unit, assignees))
 	return b.String(), nil
 }
 
@@ -193,14 +194,14 @@ func taskObjects(members []*qunzhu.Member, text string) (assignees []*qunzhu.Mem
 			add(unitMembers(members, w)...)
 		default:
 			if len(assignees) == 0 {
-				return nil, "", "", errNoObject(units)
+				return nil, "", "", errNoObject(units, w)
 			}
 			return assignees, unit, rest, nil
 		}
 		rest = after
 	}
 	if len(assignees) == 0 {
-		return nil, "", "", errNoObject(units)
+		return nil, "", "", errNoObject(units, "")
 	}
 	return assignees, unit, "", nil
 }
@@ -217,7 +218,7 @@ func cmpOr(a, b string) string {
 func mentionedMember(members []*qunzhu.Member, name string) (*qunzhu.Member, error) {
 	var unbound *qunzhu.Member
 	for _, m := range members {
-		if m.Name != name && m.Identity.DisplayName != name && m.Identity.NickName != name {
+		if !qunzhu.ShownAs(m, name) && m.Identity.DisplayName != name && m.Identity.NickName != name {
 			continue
 		}
 		if m.Bound {
@@ -248,7 +249,10 @@ func unitMembers(members []*qunzhu.Member, unit string) []*qunzhu.Member {
 
 // errNoObject is the refusal of a /督办 that names nobody, with the units the
 // group has so the sender can pick one.
-func errNoObject(units map[string]bool) error {
+func errNoObject(units map[string]bool, first string) error {
+	if looksLikeUnit(first) {
+		return errUnknownUnit(first, units)
+	}
 	names := make([]string, 0, len(units))
 	for u := range units {
 		names = append(names, u)
