@@ -39,7 +39,8 @@ func (b *Bot) convert(ctx context.Context, msg *openwechat.Message) (*qunzhu.Inb
 		}
 		return nil, false
 	}
-	if msg.IsSendBySelf() || !(msg.IsText() || msg.IsPicture()) {
+	link, isLink := sharedLink(msg)
+	if msg.IsSendBySelf() || !(msg.IsText() || msg.IsPicture() || isLink) {
 		return nil, false
 	}
 	sender, err := msg.SenderInGroup()
@@ -54,10 +55,13 @@ func (b *Bot) convert(ctx context.Context, msg *openwechat.Message) (*qunzhu.Inb
 		At:      time.Unix(msg.CreateTime, 0),
 		AtBot:   msg.IsAt(),
 	}
-	if msg.IsPicture() {
+	switch {
+	case isLink:
+		in.Link = link
+	case msg.IsPicture():
 		in.IsImage = true
 		in.Image = func(context.Context) ([]byte, error) { return download(msg) }
-	} else {
+	default:
 		in.Text = msg.Content
 		for _, m := range mentionRE.FindAllStringSubmatch(in.Text, -1) {
 			in.Mentions = append(in.Mentions, m[1])
@@ -144,4 +148,25 @@ func download(msg *openwechat.Message) ([]byte, error) {
 		return nil, fmt.Errorf("picture larger than %d bytes", maxImage)
 	}
 	return b, nil
+}
+
+// sharedLink reads an article shared into a group (an app message of type 5:
+// 公众号文章, a web page): its title, description and address.
+func sharedLink(msg *openwechat.Message) (*qunzhu.Link, bool) {
+	if !msg.IsMedia() || !msg.IsArticle() {
+		return nil, false
+	}
+	data, err := msg.MediaData()
+	if err != nil {
+		return nil, false
+	}
+	l := &qunzhu.Link{Title: strings.TrimSpace(data.AppMsg.Title), URL: strings.TrimSpace(data.AppMsg.URL),
+		Description: strings.TrimSpace(data.AppMsg.Des)}
+	if l.URL == "" {
+		l.URL = strings.TrimSpace(msg.Url)
+	}
+	if l.Title == "" {
+		l.Title = strings.TrimSpace(msg.FileName)
+	}
+	return l, l.Title != ""
 }

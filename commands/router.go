@@ -208,6 +208,9 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 	if in.IsImage {
 		return r.handleImage(ctx, in)
 	}
+	if in.Link != nil {
+		return r.rememberLink(ctx, in)
+	}
 	cmd, ok := Parse(in.Text, r.botNames(in)...)
 	if !ok {
 		var hint string

@@ -113,12 +113,20 @@ func (ts *Tasks) handleTask(req *Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	assignees, unit, text, err := taskObjects(members, req.Cmd.Rest)
+	snap, text, err := ts.takeSnapshotArg(req, req.Cmd.Rest)
+	if err != nil {
+		return "", err
+	}
+	assignees, unit, text, err := taskObjects(members, text)
 	if err != nil {
 		return "", err
 	}
 	now := req.Local()
 	deadline, title, err := ParseWhen(text, now)
+	if err != nil {
+		return "", err
+	}
+	origin, title, err := ts.subject(req, snap, title)
 	if err != nil {
 		return "", err
 	}
@@ -143,6 +151,11 @@ func (ts *Tasks) handleTask(req *Request) (string, error) {
 		task.Number(), task.Title, task.Unit, req.Mention(assignees...), qunzhu.FormatWhen(deadline, now),
 		qunzhu.TimeLeft(deadline, now), task.AssignerName)
 	fmt.Fprintf(&b, "\n请及时报告进展：/进展 %d 内容；办完后：/办结 %d 内容（可紧接着发现场照片）", task.ID, task.ID)
+	line, err := ts.keepOrigin(req, task, origin)
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(line)
 	b.WriteString(unboundNote(task.Unit, assignees))
 	return b.String(), nil
 }

@@ -1,10 +1,6 @@
 package commands
 
-import (
-	"fmt"
-
-	"github.com/qunzhu/qunzhu"
-)
+import "fmt"
 
 // deadlineForms is what /帮助 督办 says about deadlines: every form the
 // deadline grammar (when_grammar.go) accepts. Keep the two together.
@@ -21,9 +17,11 @@ func (ts *Tasks) taskForms() []Form {
 	return []Form{
 		{Usage: "/督办 <对象> <事项> [期限]", MinRole: ts.cfg.AssignRole, Example: exampleTask,
 			Summary: fmt.Sprintf("派发督办，对象写 @成员 或单位名，期限不写默认%s", chineseDuration(ts.cfg.DefaultDeadline))},
+		{Usage: "/督办 随手拍<编号> <对象> [期限]", MinRole: ts.cfg.AssignRole, Example: exampleSnapshotTask,
+			Summary: "把成员的随手拍转为督办，事项就是随手拍的内容"},
+		{Usage: "/督办 <对象> [期限]（紧接着分享的文章）", MinRole: ts.cfg.AssignRole, Example: "/督办 区城管执法局 周五",
+			Summary: fmt.Sprintf("群里分享文章后%s内发送，文章标题作为事项，详情保留链接", chineseDuration(ArticleWindow))},
 		{Usage: "/督办 <编号>", MinRole: "", Example: exampleTaskDetail,
 			Summary: "查看督办详情和全部历史"},
 	}
 }
-
-var _ = qunzhu.RoleOwner

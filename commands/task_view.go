@@ -41,6 +41,11 @@ func (ts *Tasks) detail(req *Request, id int64) (string, error) {
 	if task.Source != "" {
 		fmt.Fprintf(&b, "\n来源：%s %s", task.Source, task.ExternalID)
 	}
+	origin, err := ts.originDetail(req, task)
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(origin)
 	if !task.LastProgressAt.IsZero() {
 		fmt.Fprintf(&b, "\n最新进展：%s", qunzhu.FormatWhen(task.LastProgressAt, now))
 	}

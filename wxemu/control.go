@@ -87,9 +87,25 @@ func (s *Server) handleControlPost(w http.ResponseWriter, r *http.Request) {
 		From        string `json:"from"`
 		Text        string `json:"text"`
 		ImageBase64 string `json:"image_base64"`
+		Link        *Link  `json:"link"`
 	}
 	if err := decodeStrict(w, r, maxControlBody, &req); err != nil {
 		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	if req.Link != nil {
+		if req.Text != "" || req.ImageBase64 != "" {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("%w: a message is a text, an image or a link", ErrInvalid))
+			return
+		}
+		seq, err := s.postLink(r.PathValue("name"), req.From, *req.Link)
+		if err != nil {
+			writeError(w, statusOf(err), err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, struct {
+			Seq int64 `json:"seq"`
+		}{seq})
 		return
 	}
 	var img []byte

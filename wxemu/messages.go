@@ -16,6 +16,7 @@ const (
 	TypeText   = "text"
 	TypeImage  = "image"
 	TypeSystem = "system" // WeChat's own notices, e.g. a group rename
+	TypeLink   = "link"   // a shared article (app message, type 5)
 )
 
 // Message is one entry of a group's history as the control API shows it: what
@@ -34,6 +35,8 @@ type Message struct {
 	At       time.Time `json:"at"`
 	// Image holds the picture of an image message (not in the JSON; use ImageMD5).
 	Image []byte `json:"-"`
+	// Link is the shared article of a link message.
+	Link *Link `json:"link,omitempty"`
 }
 
 // entry is a message in a group's history.
@@ -50,6 +53,8 @@ type entry struct {
 	// system marks a notice from WeChat itself (MsgType 10000), such as a
 	// group rename; it has no sender.
 	system bool
+	// link is the article of a shared link (app message); nil otherwise.
+	link *Link
 }
 
 func (e *entry) isImage() bool { return e.image != nil }
@@ -63,6 +68,10 @@ func (e *entry) message(self *person) Message {
 	}
 	if e.isImage() {
 		m.Type, m.Image, m.ImageMD5 = TypeImage, e.image, e.md5
+	}
+	if e.link != nil {
+		l := *e.link
+		m.Type, m.Link = TypeLink, &l
 	}
 	return m
 }

@@ -120,6 +120,8 @@ func wireTasks(a *app) error {
 	tasks := commands.NewTasks(commands.TaskConfig{AssignRole: role, DefaultDeadline: time.Duration(cfg.DefaultDeadline)})
 	a.router.RegisterFamily(commands.FamilyTask, tasks.Specs()...)
 	a.router.RegisterAttach(tasks.Attach())
+	// 随手拍: problems members report with photos, made into tasks by /督办 随手拍N.
+	(&commands.Snapshots{ListRole: role}).Register(a.router)
 
 	sweep := schedule.TaskSweepConfig{Ladder: cfg.ladder(), Location: a.router.Location(),
 		Logger: a.log.With("component", "tasks")}
