@@ -104,11 +104,10 @@ func snapshotText(rest string) (text, place string) {
 
 // attachPicture keeps a picture sent after /随手拍 with it.
 func (ss *Snapshots) attachPicture(req *Request, slot *qunzhu.AttachSlot, imageID int64) (string, error) {
-	n, err := req.Tx.AddRefImage(AttachSnapshot, slot.RefID, imageID)
-	if err != nil {
+	if _, err := req.Tx.AddRefImage(AttachSnapshot, slot.RefID, imageID); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已收到随手拍%d的照片（共%d张）。", slot.RefID, n), nil
+	return fmt.Sprintf("已收到随手拍%d的照片（第%d张）。", slot.RefID, slot.Count), nil
 }
 
 // handleList is /随手拍 列表: what came in and is not a task yet, newest first.

@@ -41,7 +41,7 @@ func TestSnapshotToTask(t *testing.T) {
 	e.sendPicture(e.sun, "\x89PNG 井盖1")
 	e.reply(e.sun)
 	e.sendPicture(e.sun, "\x89PNG 井盖2")
-	if got := e.reply(e.sun); got != "已收到随手拍1的照片（共2张）。" {
+	if got := e.reply(e.sun); got != "已收到随手拍1的照片（第2张）。" {
 		t.Errorf("picture: %q", got)
 	}
 	if got := e.say(e.sun, "/随手拍 列表"); !strings.Contains(got, "只有群主或管理员可以") {

@@ -1,6 +1,9 @@
 package commands
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // deadlineForms is what /帮助 督办 says about deadlines: every form the
 // deadline grammar (when_grammar.go) accepts. Keep the two together.
@@ -24,4 +27,17 @@ func (ts *Tasks) taskForms() []Form {
 		{Usage: "/督办 <编号>", MinRole: "", Example: exampleTaskDetail,
 			Summary: "查看督办详情和全部历史"},
 	}
+}
+
+// averageTime writes an average time to close: in hours under a day ("平均办结
+// 0.1天" and "不到0.1天" read as never), in days with one decimal above.
+func averageTime(days float64) string {
+	if days >= 1 {
+		return fmt.Sprintf("%.1f天", days)
+	}
+	hours := math.Round(days * 24)
+	if hours < 1 {
+		return "不到1小时"
+	}
+	return fmt.Sprintf("%.0f小时", hours)
 }

@@ -176,11 +176,7 @@ func statsLine(s qunzhu.TaskUnitStats) string {
 		line += fmt.Sprintf("（逾期%d）", s.Overdue)
 	}
 	if s.ClosedOnTime+s.ClosedLate > 0 {
-		days := fmt.Sprintf("%.1f", s.AvgDaysToClose)
-		if days == "0.0" {
-			days = "不到0.1" // "平均办结0.0天" reads as never
-		}
-		line += "，平均办结" + days + "天"
+		line += "，平均办结" + averageTime(s.AvgDaysToClose)
 	}
 	return line
 }
