@@ -266,17 +266,8 @@ func errNoObject(units map[string]bool, first string) error {
 	if looksLikeUnit(first) {
 		return errUnknownUnit(first, units)
 	}
-	names := make([]string, 0, len(units))
-	for u := range units {
-		names = append(names, u)
-	}
-	slices.Sort(names)
-	known := ""
-	if len(names) > 0 {
-		known = "本群的单位：" + strings.Join(names, "、") + "。"
-	}
 	return qunzhu.Errorf(qunzhu.EINVALID,
-		"请先写督办对象（@成员 或单位名），再写事项。%s例：%s 或 %s", known, exampleTask, exampleTaskMention)
+		"请先写督办对象（@成员 或单位名），再写事项。%s例：%s 或 %s", knownUnits(units), exampleTask, exampleTaskMention)
 }
 
 // splitWord cuts the first word off s, with the separators Parse uses.

@@ -34,17 +34,21 @@ func looksLikeUnit(word string) bool {
 // errUnknownUnit names the unit the group does not have, the ones it does,
 // and how to register someone of it.
 func errUnknownUnit(unit string, units map[string]bool) error {
+	return qunzhu.Errorf(qunzhu.ENOTFOUND, "本群没有登记「%s」这个单位。%s先登记该单位的人：/成员 添加 单位=%s 张三，再督办。例：%s",
+		unit, knownUnits(units), unit, exampleTask)
+}
+
+// knownUnits is "本群的单位：甲、乙。", sorted, or "" for a group without units.
+func knownUnits(units map[string]bool) string {
 	names := make([]string, 0, len(units))
 	for u := range units {
 		names = append(names, u)
 	}
-	slices.Sort(names)
-	known := ""
-	if len(names) > 0 {
-		known = "本群的单位：" + strings.Join(names, "、") + "。"
+	if len(names) == 0 {
+		return ""
 	}
-	return qunzhu.Errorf(qunzhu.ENOTFOUND, "本群没有登记「%s」这个单位。%s先登记该单位的人：/成员 添加 单位=%s 张三，再督办。例：%s",
-		unit, known, unit, exampleTask)
+	slices.Sort(names)
+	return "本群的单位：" + strings.Join(names, "、") + "。"
 }
 
 // unboundNote is the line that warns the assigner, in the card itself, when

@@ -93,19 +93,8 @@ func (s *Server) handleControlPost(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	if req.Link != nil {
-		if req.Text != "" || req.ImageBase64 != "" {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("%w: a message is a text, an image or a link", ErrInvalid))
-			return
-		}
-		seq, err := s.postLink(r.PathValue("name"), req.From, *req.Link)
-		if err != nil {
-			writeError(w, statusOf(err), err)
-			return
-		}
-		writeJSON(w, http.StatusAccepted, struct {
-			Seq int64 `json:"seq"`
-		}{seq})
+	if req.Link != nil && (req.Text != "" || req.ImageBase64 != "") {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("%w: a message is a text, an image or a link", ErrInvalid))
 		return
 	}
 	var img []byte
@@ -116,7 +105,15 @@ func (s *Server) handleControlPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	seq, err := s.post(r.PathValue("name"), req.From, req.Text, img)
+	var (
+		seq int64
+		err error
+	)
+	if req.Link != nil {
+		seq, err = s.postLink(r.PathValue("name"), req.From, *req.Link)
+	} else {
+		seq, err = s.post(r.PathValue("name"), req.From, req.Text, img)
+	}
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return

@@ -41,21 +41,5 @@ func (s *Server) postLink(groupName, from string, l Link) (int64, error) {
 	if strings.TrimSpace(l.Title) == "" || strings.TrimSpace(l.URL) == "" {
 		return 0, fmt.Errorf("%w: a link needs a title and a url", ErrInvalid)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return 0, ErrClosed
-	}
-	g, err := s.groupLocked(groupName)
-	if err != nil {
-		return 0, err
-	}
-	m := g.member(from)
-	if m == nil {
-		return 0, fmt.Errorf("%w: %q in group %q", ErrUnknownMember, from, g.name)
-	}
-	e := s.appendLocked(g, m.person, m.display, l.Title, nil)
-	e.link = &l
-	s.log.Info("member shared a link", "group", g.name, "from", from, "seq", e.seq)
-	return e.seq, nil
+	return s.postEntry(groupName, from, l.Title, nil, &l)
 }

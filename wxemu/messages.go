@@ -109,6 +109,12 @@ func (s *Server) PostImage(group, from string, img []byte) error {
 }
 
 func (s *Server) post(groupName, from, text string, img []byte) (int64, error) {
+	return s.postEntry(groupName, from, text, img, nil)
+}
+
+// postEntry records a member's text, picture or shared link (text is then the
+// link's title) and delivers it to the logged-in bot.
+func (s *Server) postEntry(groupName, from, text string, img []byte, link *Link) (int64, error) {
 	switch {
 	case img == nil && text == "":
 		return 0, fmt.Errorf("%w: empty message", ErrInvalid)
@@ -131,7 +137,8 @@ func (s *Server) post(groupName, from, text string, img []byte) (int64, error) {
 		return 0, fmt.Errorf("%w: %q in group %q", ErrUnknownMember, from, g.name)
 	}
 	e := s.appendLocked(g, m.person, m.display, text, img)
-	s.log.Info("member posted", "group", g.name, "from", from, "seq", e.seq, "image", img != nil,
+	e.link = link
+	s.log.Info("member posted", "group", g.name, "from", from, "seq", e.seq, "image", img != nil, "link", link != nil,
 		"delivered", s.sess != nil && s.sess.state == sessionActive)
 	return e.seq, nil
 }
