@@ -111,6 +111,9 @@ func helpDetail(req *Request) (string, error) {
 	args := append([]string(nil), req.Cmd.Args...)
 	args[0] = strings.ToLower(strings.TrimLeft(args[0], "/／"))
 	target := strings.Join(args, " ")
+	if r := []rune(target); len(r) > maxHanName {
+		target = string(r[:maxHanName]) + "…" // never echo a whole paragraph
+	}
 	spec, _ := req.Router.resolve(Command{Name: args[0], Args: args[1:]})
 	if spec == nil || args[0] == "" {
 		if near := req.Router.closest(strings.ReplaceAll(target, " ", "")); len(near) > 0 {

@@ -96,8 +96,8 @@ func (r *Router) knownName(name string) bool {
 // /督办, "/交做业" → /交作业, "/成员添加人" → /成员 添加). Names are the
 // canonical ones, in registration order among equals.
 func (r *Router) closest(word string) []string {
-	if word == "" {
-		return nil
+	if word == "" || utf8.RuneCountInString(word) > maxHanName+maxIntentWord {
+		return nil // a sentence, not a misspelt name; and the distance stays cheap
 	}
 	type cand struct {
 		name string

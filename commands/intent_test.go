@@ -3,6 +3,7 @@ package commands_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu/commands"
 )
@@ -73,4 +74,21 @@ func TestIntentIgnoresChatter(t *testing.T) {
 		e.send(e.owner, text)
 	}
 	e.noReply()
+}
+
+// TestIntentHugeInput: a 1 MiB message addressed to the bot, or a colon after
+// a megabyte, is answered at once with the one-line hint or ignored.
+func TestIntentHugeInput(t *testing.T) {
+	e := newEnv(t)
+	big := strings.Repeat("督", 1<<20/3)
+	e.send(e.owner, "@群主助手\u2005"+big)
+	if got := e.reply(e.owner); !strings.Contains(got, "/帮助") {
+		t.Errorf("reply %q", got[:min(len(got), 80)])
+	}
+	e.send(e.owner, big+"：帮助") // not a command word before the colon
+	e.noReply()
+	e.send(e.owner, "帮助："+big) // help on a command that does not exist
+	if got := e.reply(e.owner); utf8.RuneCountInString(got) > 100 || !strings.Contains(got, "没有「/督督督") {
+		t.Errorf("reply of %d runes: %q", utf8.RuneCountInString(got), got[:min(len(got), 120)])
+	}
 }
