@@ -80,5 +80,8 @@ type Inbound struct {
 	// Link is the article or web page shared by this message (WeChat's app
 	// message of type 5, a DingTalk or WeCom link); nil for text and pictures.
 	Link *Link
-	At   time.Time
+	// QuotedID is the platform id of the message this text replies to
+	// (WeChat's 引用), "" when it quotes nothing.
+	QuotedID string
+	At       time.Time
 }

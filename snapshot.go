@@ -22,6 +22,9 @@ type Link struct {
 type SharedLink struct {
 	GroupID    int64
 	SenderName string
+	// MessageID is the platform id of the message that shared it, so a reply
+	// quoting the article finds it however late it comes.
+	MessageID string
 	Link
 	At time.Time
 }
@@ -78,6 +81,9 @@ type CaptureTx interface {
 	// LatestSharedLink is the group's latest link shared at or after since;
 	// ENOTFOUND if none.
 	LatestSharedLink(groupID int64, since time.Time) (*SharedLink, error)
+	// SharedLinkByMessage is the group's latest link if the message messageID
+	// shared it; ENOTFOUND otherwise.
+	SharedLinkByMessage(groupID int64, messageID string) (*SharedLink, error)
 	// ForgetSharedLink drops the group's latest link once a task used it.
 	ForgetSharedLink(groupID int64) error
 

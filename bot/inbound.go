@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"regexp"
@@ -40,7 +41,8 @@ func (b *Bot) convert(ctx context.Context, msg *openwechat.Message) (*qunzhu.Inb
 		return nil, false
 	}
 	link, isLink := sharedLink(msg)
-	if msg.IsSendBySelf() || !(msg.IsText() || msg.IsPicture() || isLink) {
+	reply, quoted, isQuote := quoteReply(msg)
+	if msg.IsSendBySelf() || !(msg.IsText() || msg.IsPicture() || isLink || isQuote) {
 		return nil, false
 	}
 	sender, err := msg.SenderInGroup()
@@ -63,6 +65,9 @@ func (b *Bot) convert(ctx context.Context, msg *openwechat.Message) (*qunzhu.Inb
 		in.Image = func(context.Context) ([]byte, error) { return download(msg) }
 	default:
 		in.Text = msg.Content
+		if isQuote {
+			in.Text, in.QuotedID = reply, quoted
+		}
 		for _, m := range mentionRE.FindAllStringSubmatch(in.Text, -1) {
 			in.Mentions = append(in.Mentions, m[1])
 		}
@@ -169,4 +174,28 @@ func sharedLink(msg *openwechat.Message) (*qunzhu.Link, bool) {
 		l.Title = strings.TrimSpace(msg.FileName)
 	}
 	return l, l.Title != ""
+}
+
+// appMsgQuoteType is the app message type of a reply quoting another message
+// (引用); openwechat has no name for it.
+const appMsgQuoteType = 57
+
+// quoteReply reads a reply that quotes another message: the reply's text is
+// the app message's title, the quoted message's server id is in <refermsg>.
+func quoteReply(msg *openwechat.Message) (text, quotedID string, ok bool) {
+	if !msg.IsMedia() || int(msg.AppMsgType) != appMsgQuoteType {
+		return "", "", false
+	}
+	var data struct {
+		AppMsg struct {
+			Title    string `xml:"title"`
+			ReferMsg struct {
+				SvrID string `xml:"svrid"`
+			} `xml:"refermsg"`
+		} `xml:"appmsg"`
+	}
+	if err := xml.Unmarshal([]byte(msg.Content), &data); err != nil || strings.TrimSpace(data.AppMsg.Title) == "" {
+		return "", "", false
+	}
+	return data.AppMsg.Title, strings.TrimSpace(data.AppMsg.ReferMsg.SvrID), true
 }

@@ -10,7 +10,7 @@ import (
 // TestInboundSharedArticle: an article shared into a group reaches the
 // handler as a Link with its title and address, read by the real openwechat
 // client from the app message the emulator sends (title with XML and HTML
-// specials, to check both escapings).
+// specials, to check both escapings), and a reply quoting it.
 func TestInboundSharedArticle(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, wxemu.Config{Groups: defaultGroups(), AutoConfirm: true})
@@ -34,8 +34,28 @@ func TestInboundSharedArticle(t *testing.T) {
 	if in.Text != "" || in.IsImage || in.Member == nil || in.Member.ID != ids[zhang] {
 		t.Errorf("inbound = %+v, want only the link, from the owner", in)
 	}
+	linkID := in.ID
 	post(t, w, cadres, zhang, "/督办 市城管委 周五")
-	if in = r.next(); in.Text != "/督办 市城管委 周五" || in.Link != nil {
+	if in = r.next(); in.Text != "/督办 市城管委 周五" || in.Link != nil || in.QuotedID != "" {
 		t.Errorf("text after the link = %+v", in)
+	}
+
+	// A reply quoting the article (引用): its text, and the article's id.
+	msgs, err := w.emu.Messages(cadres, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq int64
+	for _, m := range msgs {
+		if m.Type == wxemu.TypeLink {
+			seq = m.Seq
+		}
+	}
+	if err := w.emu.PostQuote(cadres, zhang, "/督办 市城管委 <周五> & 下周一", seq); err != nil {
+		t.Fatal(err)
+	}
+	in = r.next()
+	if in.Text != "/督办 市城管委 <周五> & 下周一" || in.QuotedID != linkID || in.Link != nil || in.Member == nil {
+		t.Errorf("quote = text %q quoted %q (link id %q), member %v", in.Text, in.QuotedID, linkID, in.Member)
 	}
 }

@@ -35,7 +35,8 @@ func (r *Router) rememberLink(ctx context.Context, in *qunzhu.Inbound) error {
 		l.Description = string([]rune(l.Description)[:maxLinkTitleRunes])
 	}
 	err := r.store.Update(ctx, func(tx qunzhu.Tx) error {
-		return tx.SaveSharedLink(&qunzhu.SharedLink{GroupID: in.GroupID, SenderName: senderName(in), Link: l})
+		return tx.SaveSharedLink(&qunzhu.SharedLink{GroupID: in.GroupID, SenderName: senderName(in),
+			MessageID: in.ID, Link: l})
 	})
 	if err != nil {
 		return fmt.Errorf("commands: remember link in group %d: %w", in.GroupID, err)

@@ -117,9 +117,21 @@ func TestArticleToTask(t *testing.T) {
 		strings.Contains(got, "原文") {
 		t.Errorf("typed: %q", got)
 	}
+	// A reply quoting the article takes it however late it comes.
+	e.shareLink(e.li, "第四篇文章", url+"4")
+	e.clock.Advance(3 * time.Hour)
+	e.seq++
+	if err := e.router.Handle(t.Context(), &qunzhu.Inbound{ID: "quote-1", GroupID: e.group.ID, Sender: e.owner,
+		Member: e.member(e.group, "王书记"), Text: "/督办 市城管委 周五", QuotedID: "link-第四篇文章", At: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.reply(e.owner); !strings.Contains(got, "【督办#3】第四篇文章") || !strings.Contains(got, "原文："+url+"4") {
+		t.Errorf("quoting reply: %q", got)
+	}
 	// Links that are not web pages are not kept.
+	e.shareLink(e.li, "第五篇文章", url+"5")
 	e.shareLink(e.li, "小程序", "weixin://dl/business")
-	if got := e.say(e.owner, "/督办 市城管委 周五"); !strings.Contains(got, "【督办#3】第三篇文章") {
+	if got := e.say(e.owner, "/督办 市城管委 周五"); !strings.Contains(got, "【督办#4】第五篇文章") {
 		t.Errorf("after a non-web link: %q", got)
 	}
 }

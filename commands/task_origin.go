@@ -11,8 +11,9 @@ import (
 
 // Tasks made from something already in the group: "/督办 随手拍3 区城管执法局
 // 限期3天" takes the 随手拍's description, and a "/督办 区城管执法局 周五" sent
-// within ArticleWindow of an article shared into the group takes the article's
-// title and keeps its link. The task remembers where it came from
+// within ArticleWindow of an article shared into the group, or quoting it (the
+// group's latest article, however late), takes the article's title and keeps
+// its link. The task remembers where it came from
 // (qunzhu.TaskOrigin), and its detail shows it, like the complaint of a
 // hotline task.
 
@@ -68,7 +69,10 @@ func (ts *Tasks) subject(req *Request, snap *qunzhu.Snapshot, title string) (*qu
 	if title != "" {
 		return nil, title, nil
 	}
-	link, err := req.Tx.LatestSharedLink(req.In.GroupID, req.Now.Add(-ArticleWindow))
+	link, err := req.Tx.SharedLinkByMessage(req.In.GroupID, req.In.QuotedID) // a reply to the article
+	if qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND {
+		link, err = req.Tx.LatestSharedLink(req.In.GroupID, req.Now.Add(-ArticleWindow))
+	}
 	if qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND {
 		return nil, "", nil
 	} else if err != nil {

@@ -78,11 +78,11 @@ func (t *tx) SaveSharedLink(l *qunzhu.SharedLink) error {
 	if l.At.IsZero() {
 		l.At = t.now
 	}
-	_, err := t.exec(`INSERT INTO shared_links (group_id, sender_name, title, url, description, at)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (group_id) DO UPDATE SET sender_name = excluded.sender_name, title = excluded.title,
-			url = excluded.url, description = excluded.description, at = excluded.at`,
-		l.GroupID, l.SenderName, l.Title, l.URL, l.Description, ms(l.At))
+	_, err := t.exec(`INSERT INTO shared_links (group_id, sender_name, message_id, title, url, description, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (group_id) DO UPDATE SET sender_name = excluded.sender_name, message_id = excluded.message_id,
+			title = excluded.title, url = excluded.url, description = excluded.description, at = excluded.at`,
+		l.GroupID, l.SenderName, l.MessageID, l.Title, l.URL, l.Description, ms(l.At))
 	if err != nil {
 		return fmt.Errorf("save shared link: %w", err)
 	}
@@ -91,10 +91,22 @@ func (t *tx) SaveSharedLink(l *qunzhu.SharedLink) error {
 
 // LatestSharedLink is the group's latest link if it was shared since.
 func (t *tx) LatestSharedLink(groupID int64, since time.Time) (*qunzhu.SharedLink, error) {
-	l := &qunzhu.SharedLink{GroupID: groupID}
+	return t.sharedLink(`group_id = ? AND at >= ?`, groupID, ms(since))
+}
+
+// SharedLinkByMessage is the group's latest link if that message shared it.
+func (t *tx) SharedLinkByMessage(groupID int64, messageID string) (*qunzhu.SharedLink, error) {
+	if messageID == "" {
+		return nil, qunzhu.Errorf(qunzhu.ENOTFOUND, "引用的不是分享的文章。")
+	}
+	return t.sharedLink(`group_id = ? AND message_id = ?`, groupID, messageID)
+}
+
+func (t *tx) sharedLink(where string, args ...any) (*qunzhu.SharedLink, error) {
+	l := &qunzhu.SharedLink{}
 	var at int64
-	err := t.queryRow(`SELECT sender_name, title, url, description, at FROM shared_links
-		WHERE group_id = ? AND at >= ?`, groupID, ms(since)).Scan(&l.SenderName, &l.Title, &l.URL, &l.Description, &at)
+	err := t.queryRow(`SELECT group_id, sender_name, message_id, title, url, description, at FROM shared_links
+		WHERE `+where, args...).Scan(&l.GroupID, &l.SenderName, &l.MessageID, &l.Title, &l.URL, &l.Description, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, qunzhu.Errorf(qunzhu.ENOTFOUND, "最近没有分享文章。")
 	} else if err != nil {

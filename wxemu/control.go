@@ -88,6 +88,8 @@ func (s *Server) handleControlPost(w http.ResponseWriter, r *http.Request) {
 		Text        string `json:"text"`
 		ImageBase64 string `json:"image_base64"`
 		Link        *Link  `json:"link"`
+		// Quote is the seq of the message a text replies to (引用).
+		Quote int64 `json:"quote"`
 	}
 	if err := decodeStrict(w, r, maxControlBody, &req); err != nil {
 		writeError(w, http.StatusBadRequest, err)
@@ -109,9 +111,12 @@ func (s *Server) handleControlPost(w http.ResponseWriter, r *http.Request) {
 		seq int64
 		err error
 	)
-	if req.Link != nil {
+	switch {
+	case req.Link != nil:
 		seq, err = s.postLink(r.PathValue("name"), req.From, *req.Link)
-	} else {
+	case req.Quote != 0:
+		seq, err = s.postQuote(r.PathValue("name"), req.From, req.Text, req.Quote)
+	default:
 		seq, err = s.post(r.PathValue("name"), req.From, req.Text, img)
 	}
 	if err != nil {

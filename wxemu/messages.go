@@ -37,6 +37,8 @@ type Message struct {
 	Image []byte `json:"-"`
 	// Link is the shared article of a link message.
 	Link *Link `json:"link,omitempty"`
+	// Quote is the seq of the message a reply quotes (引用).
+	Quote int64 `json:"quote,omitempty"`
 }
 
 // entry is a message in a group's history.
@@ -55,6 +57,8 @@ type entry struct {
 	system bool
 	// link is the article of a shared link (app message); nil otherwise.
 	link *Link
+	// quote is the message a text replies to (WeChat's 引用); nil otherwise.
+	quote *entry
 }
 
 func (e *entry) isImage() bool { return e.image != nil }
@@ -72,6 +76,9 @@ func (e *entry) message(self *person) Message {
 	if e.link != nil {
 		l := *e.link
 		m.Type, m.Link = TypeLink, &l
+	}
+	if e.quote != nil {
+		m.Quote = e.quote.seq
 	}
 	return m
 }

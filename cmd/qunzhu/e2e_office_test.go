@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,14 +16,32 @@ import (
 // made into tasks.
 
 // shareArticle posts an article shared by from, as WeChat delivers it (an
-// app message of type 5 carrying the title and the link).
-func (d *demo) shareArticle(group, from, title, link string) {
+// app message of type 5 carrying the title and the link), and returns its seq.
+func (d *demo) shareArticle(group, from, title, link string) int64 {
 	d.t.Helper()
 	code, body := d.postJSON(d.emu+"/_emu/groups/"+url.PathEscape(group)+"/messages",
 		map[string]any{"from": from, "link": map[string]string{"title": title, "url": link, "description": "摘要"}})
 	if code != http.StatusAccepted {
 		d.t.Fatalf("share article: %d %s", code, body)
 	}
+	var out struct{ Seq int64 }
+	if err := json.Unmarshal(body, &out); err != nil {
+		d.t.Fatal(err)
+	}
+	return out.Seq
+}
+
+// quoteAsk posts text as from replying to (quoting) message seq, and returns
+// the bot's answer.
+func (d *demo) quoteAsk(group, from, text string, seq int64) string {
+	d.t.Helper()
+	last := d.lastSeq(group)
+	code, body := d.postJSON(d.emu+"/_emu/groups/"+url.PathEscape(group)+"/messages",
+		map[string]any{"from": from, "text": text, "quote": seq})
+	if code != http.StatusAccepted {
+		d.t.Fatalf("quote: %d %s", code, body)
+	}
+	return d.expectFromBot(group, last, "@"+from+"\u2005").Text
 }
 
 // TestDemoIntentHandIn: "交作业：…" without the slash is handed in, and "@群主助手
@@ -143,5 +162,13 @@ func TestDemoSnapshotAndArticleToTask(t *testing.T) {
 	n := regexpFind(t, taskCardNumber.String(), card)
 	if got := d.taskAsk("李局长", "/督办 "+n); !strings.Contains(got, "原文：《黄浦区福州路违章建筑群众反映强烈》"+link) {
 		t.Errorf("article detail: %q", got)
+	}
+
+	// An hour later, a reply quoting another article still takes it.
+	seq := d.shareArticle(cadres, "李局长", "人民路夜市油烟扰民调查", link+"2")
+	d.taskAdvance("1h")
+	card = d.quoteAsk(cadres, "张书记", "/督办 市城管委 下周一", seq)
+	if !strings.Contains(card, "人民路夜市油烟扰民调查") || !strings.Contains(card, "原文："+link+"2") {
+		t.Errorf("quoting card: %q", card)
 	}
 }
