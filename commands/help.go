@@ -111,9 +111,7 @@ func helpDetail(req *Request) (string, error) {
 	args := append([]string(nil), req.Cmd.Args...)
 	args[0] = strings.ToLower(strings.TrimLeft(args[0], "/／"))
 	target := strings.Join(args, " ")
-	if r := []rune(target); len(r) > maxHanName {
-		target = string(r[:maxHanName]) + "…" // never echo a whole paragraph
-	}
+	target = clip(target, maxHanName) // never echo a whole paragraph
 	spec, _ := req.Router.resolve(Command{Name: args[0], Args: args[1:]})
 	if spec == nil || args[0] == "" {
 		if near := req.Router.closest(strings.ReplaceAll(target, " ", "")); len(near) > 0 {
@@ -172,4 +170,12 @@ func describe(s Spec) string {
 		fmt.Fprintf(&b, "\n　也可以写：%s", strings.Join(alts, "、"))
 	}
 	return b.String()
+}
+
+// clip shortens s to n runes with "…", for echoing what someone typed.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
