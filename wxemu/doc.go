@@ -33,6 +33,11 @@
 //   - A member's DisplayName is their name in the group (群昵称); RenameMember changes
 //     it and leaves NickName as configured.
 //
-// Only what a group bot needs is emulated: no friends, no voice, video, files or app
-// messages; unknown endpoints answer BaseResponse.Ret 1 and log a warning.
+//   - Members can share an article (PostLink, or "link" in the control API): an app
+//     message of AppMsgType 5 with the <appmsg> XML, read by openwechat's MediaData;
+//     and reply quoting a message (PostQuote, or "quote": seq): AppMsgType 57 with
+//     the quoted message's server id in <refermsg>.
+//
+// Only what a group bot needs is emulated: no friends, no voice, video, files or
+// other app messages; unknown endpoints answer BaseResponse.Ret 1 and log a warning.
 package wxemu
