@@ -108,6 +108,8 @@ type IntakeTx interface {
 	// SaveTicket inserts or updates a ticket by (Source, TicketID) and sets ID.
 	SaveTicket(t *Ticket) error
 	TicketByNumber(source, ticketID string) (*Ticket, error)
+	// TicketByTask is the ticket a 督办 task was opened for; ENOTFOUND if none.
+	TicketByTask(taskID int64) (*Ticket, error)
 	// RecordTicketEvent stores e; dup is true, and nothing is written, if the
 	// same (ticket, event, key) was recorded before.
 	RecordTicketEvent(e *TicketEventRecord) (dup bool, err error)

@@ -77,7 +77,13 @@ type Inbound struct {
 	// them (DingTalk atUsers, WeCom mentioned userids); empty on WeChat.
 	MentionIDs []string
 	AtBot      bool // the bot itself was mentioned
-	At         time.Time
+	// Link is the article or web page shared by this message (WeChat's app
+	// message of type 5, a DingTalk or WeCom link); nil for text and pictures.
+	Link *Link
+	// QuotedID is the platform id of the message this text replies to
+	// (WeChat's 引用), "" when it quotes nothing.
+	QuotedID string
+	At       time.Time
 
 	// Private is true for a message sent to the bot in a private chat. GroupID
 	// is then a registered group the sender is in (replies and limits are

@@ -39,6 +39,7 @@ type Tx interface {
 	IntakeTx
 	LedgerTx
 	HonorTx
+	CaptureTx
 }
 
 // Outbox is the sender's side of the store.

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"regexp"
@@ -43,7 +44,9 @@ func (b *Bot) convert(ctx context.Context, msg *openwechat.Message) (*qunzhu.Inb
 		}
 		return nil, false
 	}
-	if msg.IsSendBySelf() || !(msg.IsText() || msg.IsPicture()) {
+	link, isLink := sharedLink(msg)
+	reply, quoted, isQuote := quoteReply(msg)
+	if msg.IsSendBySelf() || !(msg.IsText() || msg.IsPicture() || isLink || isQuote) {
 		return nil, false
 	}
 	sender, err := msg.SenderInGroup()
@@ -58,11 +61,17 @@ func (b *Bot) convert(ctx context.Context, msg *openwechat.Message) (*qunzhu.Inb
 		At:      time.Unix(msg.CreateTime, 0),
 		AtBot:   msg.IsAt(),
 	}
-	if msg.IsPicture() {
+	switch {
+	case isLink:
+		in.Link = link
+	case msg.IsPicture():
 		in.IsImage = true
 		in.Image = func(context.Context) ([]byte, error) { return download(msg) }
-	} else {
+	default:
 		in.Text = msg.Content
+		if isQuote {
+			in.Text, in.QuotedID = reply, quoted
+		}
 		for _, m := range mentionRE.FindAllStringSubmatch(in.Text, -1) {
 			in.Mentions = append(in.Mentions, m[1])
 		}
@@ -148,4 +157,49 @@ func download(msg *openwechat.Message) ([]byte, error) {
 		return nil, fmt.Errorf("picture larger than %d bytes", maxImage)
 	}
 	return b, nil
+}
+
+// sharedLink reads an article shared into a group (an app message of type 5:
+// 公众号文章, a web page): its title, description and address.
+func sharedLink(msg *openwechat.Message) (*qunzhu.Link, bool) {
+	if !msg.IsMedia() || !msg.IsArticle() {
+		return nil, false
+	}
+	data, err := msg.MediaData()
+	if err != nil {
+		return nil, false
+	}
+	l := &qunzhu.Link{Title: strings.TrimSpace(data.AppMsg.Title), URL: strings.TrimSpace(data.AppMsg.URL),
+		Description: strings.TrimSpace(data.AppMsg.Des)}
+	if l.URL == "" {
+		l.URL = strings.TrimSpace(msg.Url)
+	}
+	if l.Title == "" {
+		l.Title = strings.TrimSpace(msg.FileName)
+	}
+	return l, l.Title != ""
+}
+
+// appMsgQuoteType is the app message type of a reply quoting another message
+// (引用); openwechat has no name for it.
+const appMsgQuoteType = 57
+
+// quoteReply reads a reply that quotes another message: the reply's text is
+// the app message's title, the quoted message's server id is in <refermsg>.
+func quoteReply(msg *openwechat.Message) (text, quotedID string, ok bool) {
+	if !msg.IsMedia() || int(msg.AppMsgType) != appMsgQuoteType {
+		return "", "", false
+	}
+	var data struct {
+		AppMsg struct {
+			Title    string `xml:"title"`
+			ReferMsg struct {
+				SvrID string `xml:"svrid"`
+			} `xml:"refermsg"`
+		} `xml:"appmsg"`
+	}
+	if err := xml.Unmarshal([]byte(msg.Content), &data); err != nil || strings.TrimSpace(data.AppMsg.Title) == "" {
+		return "", "", false
+	}
+	return data.AppMsg.Title, strings.TrimSpace(data.AppMsg.ReferMsg.SvrID), true
 }

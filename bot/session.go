@@ -244,8 +244,9 @@ func sameIdentity(m *qunzhu.Member, p qunzhu.Identity) bool {
 	return s.NickName != "" && s.NickName == p.NickName
 }
 
-// sameName is the bootstrap rule for configured owners: the name they show.
-func sameName(m *qunzhu.Member, p qunzhu.Identity) bool { return p.Name() == m.Name }
+// sameName is the bootstrap rule for configured owners: the name they show,
+// alone or as the usual "单位 名字" nickname.
+func sameName(m *qunzhu.Member, p qunzhu.Identity) bool { return qunzhu.ShownAs(m, p.Name()) }
 
 func identityOf(u *openwechat.User) qunzhu.Identity {
 	return qunzhu.Identity{

@@ -31,9 +31,19 @@ func (r *Router) RegisterAttach(kind string, fn AttachFunc) {
 // ExpectPicture opens a slot so that the sender's next picture in this group,
 // within d, goes to the feature registered for kind with ref.
 func (r *Request) ExpectPicture(kind string, ref int64, d time.Duration) error {
+	return r.ExpectPictures(kind, []int64{ref}, 1, d)
+}
+
+// ExpectPictures opens a slot for up to n pictures (WeChat sends a batch of
+// photos as one message each) that all go to every row of refs: "/办结 3、11"
+// followed by three photos gives both tasks the three photos.
+func (r *Request) ExpectPictures(kind string, refs []int64, n int, d time.Duration) error {
+	if len(refs) == 0 {
+		return fmt.Errorf("commands: ExpectPictures(%q) without a row", kind)
+	}
 	return r.Tx.OpenAttachSlot(&qunzhu.AttachSlot{
-		GroupID: r.In.GroupID, Sender: qunzhu.SenderKey(r.In), Kind: kind, RefID: ref,
-		ExpiresAt: r.Now.Add(d),
+		GroupID: r.In.GroupID, Sender: qunzhu.SenderKey(r.In), Kind: kind, RefID: refs[0],
+		MoreRefs: refs[1:], Max: n, ExpiresAt: r.Now.Add(d),
 	})
 }
 

@@ -27,10 +27,10 @@ func TestBind_RightPerson(t *testing.T) {
 	c := e.addMember(e.group, e.owner, "张三", "市城管委")
 	zhang := person("张三")
 
-	// Before binding 张三 is a guest.
-	e.send(zhang, "/成员")
+	// Before binding 张三 is a guest: he may read the list, not change it.
+	e.send(zhang, "/成员 认证码 张三")
 	if got := e.reply(zhang); !strings.HasPrefix(got, "你还没有认证身份") {
-		t.Errorf("unbound /成员: reply %q", got)
+		t.Errorf("unbound /成员 认证码: reply %q", got)
 	}
 
 	e.send(zhang, "@群主助手\u2005/认证 "+c+"。")

@@ -81,9 +81,9 @@ func TestHelpListsTheNewCommandsByRole(t *testing.T) {
 	member := e.boundMember(e.group, "李局长", "市城管委", qunzhu.RoleMember)
 	e.send(e.owner, "/帮助")
 	owner := e.reply(e.owner)
-	for _, want := range []string{"/导出 督办 本月", "/后台", "/红黑榜", "/点赞 23 路灯当天就修好了"} {
+	for _, want := range []string{"/导出", "/后台", "/红黑榜", "/点赞"} {
 		if !strings.Contains(owner, want) {
-			t.Errorf("owner's /帮助 lacks %q", want)
+			t.Errorf("owner's /帮助 lacks %q:\n%s", want, owner)
 		}
 	}
 	e.send(member, "/帮助")

@@ -28,6 +28,9 @@ func handleMemberAdd(req *Request) (string, error) {
 		return "", qunzhu.Errorf(qunzhu.EINVALID, "请写上要登记的名字和单位。例：%s", exampleAdd)
 	}
 	if len(rest) > 1 {
+		if _, ok := kv["单位"]; ok || kv["unit"] != "" || kv["部门"] != "" {
+			return addMembers(req, kv, rest) // several people of one unit
+		}
 		return "", qunzhu.Errorf(qunzhu.EINVALID,
 			"看不懂「%s」：单位和角色请写成 单位=… 角色=…。例：%s", strings.Join(rest[1:], " "), exampleAddAdmin)
 	}

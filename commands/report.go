@@ -22,6 +22,8 @@ const (
 	PictureWindow = 2 * time.Minute
 	// attachReport is the picture-slot kind of a report.
 	attachReport = "report"
+	// familyReport is the /帮助 heading of every 交作业 command.
+	familyReport = "交作业"
 )
 
 // ReportConfig tunes 交作业. The calendar must be the one the scheduler uses,
@@ -52,6 +54,7 @@ func (rp *Reports) Register(r *Router) {
 		rp.cfg.Calendar.Location = r.Location()
 	}
 	r.Register(Spec{
+		Family:  familyReport,
 		Name:    "交作业",
 		Aliases: []string{"作业 提交", "提交作业"},
 		MinRole: qunzhu.RoleMember,
@@ -60,17 +63,17 @@ func (rp *Reports) Register(r *Router) {
 		Handle:  rp.handleSubmit,
 	})
 	r.Register(Spec{
+		Family:   familyReport,
 		Name:     "作业",
 		Aliases:  []string{"作业 状态"},
-		MinRole:  qunzhu.RoleMember,
 		Summary:  "本期作业谁交了（时间）、谁没交，以及上期的迟交",
 		Example:  "/作业 状态",
 		Handle:   rp.handleStatus,
 		ReadOnly: true,
 	})
 	r.Register(Spec{
+		Family:  familyReport,
 		Name:    "作业 查看",
-		MinRole: qunzhu.RoleMember,
 		Summary: "查看某单位某期的作业内容；加“历史”看每一版",
 		Example: exampleView,
 		// Not read-only: a hand-in with pictures is answered with its own
@@ -78,21 +81,22 @@ func (rp *Reports) Register(r *Router) {
 		Handle: rp.handleView,
 	})
 	r.Register(Spec{
+		Family:   familyReport,
 		Name:     "作业 统计",
-		MinRole:  qunzhu.RoleMember,
 		Summary:  "最近几期各单位按时、迟交、未交的次数，差的排前面",
 		Example:  exampleStats,
 		Handle:   rp.handleStats,
 		ReadOnly: true,
 	})
 	r.Register(Spec{
+		Family:  familyReport,
 		Name:    "作业 名单",
-		MinRole: qunzhu.RoleMember,
 		Summary: "查看要交作业的单位；群主或管理员可添加、移除",
 		Example: exampleRosterAdd,
 		Handle:  rp.handleRoster,
 	})
 	r.Register(Spec{
+		Family:  familyReport,
 		Name:    "作业 设置",
 		MinRole: qunzhu.RoleAdmin,
 		Summary: "设置交作业周期和截止前提醒",
@@ -100,6 +104,7 @@ func (rp *Reports) Register(r *Router) {
 		Handle:  rp.handleSet,
 	})
 	r.RegisterAttach(attachReport, rp.attachPicture)
+	rp.registerPictures(r)
 }
 
 // errNoSchedule points the group to /作业 设置.

@@ -70,7 +70,7 @@ func (rp *Reports) handleSubmit(req *Request) (string, error) {
 	if err := tx.AddSubmission(sub); err != nil {
 		return "", err
 	}
-	if err := req.ExpectPicture(attachReport, sub.ID, PictureWindow); err != nil {
+	if err := req.ExpectPictures(attachReport, []int64{sub.ID}, qunzhu.MaxPictures, PictureWindow); err != nil {
 		return "", err
 	}
 	st, err := cycleStatus(tx, c)
@@ -214,12 +214,23 @@ func (rp *Reports) attachPicture(req *Request, slot *qunzhu.AttachSlot, imageID 
 	if err != nil {
 		return "", err
 	}
-	if err := req.Tx.SetSubmissionImage(sub.ID, imageID); err != nil {
+	// The first picture after /交作业 replaces the version's picture; the
+	// next ones, and those after /补图 作业, are kept beside it.
+	n := 1
+	if slot.Count == 1 && slot.Kind == attachReport {
+		err = req.Tx.SetSubmissionImage(sub.ID, imageID)
+	} else {
+		n, err = req.Tx.AddRefImage(attachReport, sub.ID, imageID)
+		if sub.ImageID != 0 {
+			n++
+		}
+	}
+	if err != nil {
 		return "", err
 	}
 	c, err := req.Tx.ReportCycleByID(sub.CycleID)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已附上 %s %s作业的图片。", sub.Unit, c.Label(req.Now, rp.cfg.Calendar.Location)), nil
+	return fmt.Sprintf("已附上 %s %s作业的图片（共%d张）。", sub.Unit, c.Label(req.Now, rp.cfg.Calendar.Location), n), nil
 }

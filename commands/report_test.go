@@ -148,7 +148,7 @@ func TestReportSubmit_CountsReplacesAndAttaches(t *testing.T) {
 	}
 	e.clock.Advance(time.Minute)
 	e.sendPicture(e.chengdu, "成都市的照片")
-	if got, want := e.reply(e.chengdu), "已附上 成都市 第23周作业的图片。"; got != want {
+	if got, want := e.reply(e.chengdu), "已附上 成都市 第23周作业的图片（共1张）。"; got != want {
 		t.Errorf("picture: %q, want %q", got, want)
 	}
 	e.clock.Advance(time.Hour)

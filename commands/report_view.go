@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/qunzhu/qunzhu"
 )
@@ -21,6 +22,11 @@ func (rp *Reports) handleStatus(req *Request) (string, error) {
 	if len(req.Cmd.Args) > 0 {
 		// Quote only what was typed after the command: it may have come
 		// through the alias "/作业 状态".
+		if utf8.RuneCountInString(req.Cmd.Rest) > maxHanName {
+			// "作业：本周完成整改3项…" is a hand-in written as a heading: say how.
+			return "", qunzhu.Errorf(qunzhu.EINVALID, "要交作业请写 /交作业 加内容，例：%s。查看可以用：/作业 状态、%s",
+				exampleSubmit, exampleView)
+		}
 		return "", qunzhu.Errorf(qunzhu.EINVALID, "看不懂「%s」。可以用：/作业 状态、%s、%s、/作业 名单、%s",
 			strings.Join(req.Cmd.Args, " "), exampleView, exampleStats, exampleSetCycle)
 	}

@@ -42,11 +42,31 @@ type Spec struct {
 	// ReadOnlyWhen marks some forms of a command read-only ("/督办 23" shows,
 	// "/督办 市城管委 …" assigns); nil means ReadOnly decides alone.
 	ReadOnlyWhen func(Command) bool
+	// Family is the heading /帮助 lists the command under ("督办", "交作业");
+	// default the first word of Name. RegisterFamily sets it for a feature.
+	Family string
+	// Forms are the ways to call the command when they differ in who may:
+	// "/督办 23" reads a task, "/督办 市城管委 …" assigns one. When set, help
+	// shows them instead of Summary and Example, each with its own role, and
+	// MinRole is the least of them.
+	Forms []Form
+	// Detail is more text for /帮助 <命令>, e.g. every accepted deadline form.
+	Detail string
 }
 
 // readOnly reports whether cmd, resolved to s, only reads.
 func (s *Spec) readOnly(cmd Command) bool {
 	return s.ReadOnly || (s.ReadOnlyWhen != nil && s.ReadOnlyWhen(cmd))
+}
+
+// Form is one way to call a command, with who may use it that way. The
+// handler checks the same role (e.g. Request.Require(form.MinRole, …)), so
+// help never promises what the handler refuses.
+type Form struct {
+	Usage   string // e.g. "/督办 <对象> <事项> [期限]"
+	MinRole qunzhu.Role
+	Summary string
+	Example string
 }
 
 // Request is what a handler sees: the transaction its changes and its reply
@@ -59,16 +79,24 @@ type Request struct {
 	Cmd    Command
 	Now    time.Time // the transaction's time (the store's clock)
 	Router *Router
-	// At lists the people the reply mentions (see MentionAll), so platforms
-	// with real mentions notify them.
+	// At lists the members the reply mentions, for platforms with real
+	// mentions; handlers add to it with Mention or MentionAll.
 	At []qunzhu.At
 }
 
-// MentionAll records that the reply mentions ms.
+// MentionAll records that the reply mentions ms (the text names them
+// itself).
 func (r *Request) MentionAll(ms []*qunzhu.Member) {
 	for _, m := range ms {
 		r.At = append(r.At, qunzhu.AtMember(m))
 	}
+}
+
+// Mention writes "@甲\u2005@乙" for members, as the group shows them, and
+// records them in At so DingTalk and WeCom notify them too.
+func (r *Request) Mention(ms ...*qunzhu.Member) string {
+	r.MentionAll(ms)
+	return mentions(ms)
 }
 
 // Member returns the bound member who sent the command, or nil for a guest:
@@ -177,6 +205,18 @@ func (r *Router) Register(s Spec) {
 	}
 }
 
+// RegisterFamily registers a feature's commands under one /帮助 heading; a
+// spec that names its own Family keeps it. Commands a feature adds later join
+// its heading without anyone touching the help.
+func (r *Router) RegisterFamily(family string, specs ...Spec) {
+	for _, s := range specs {
+		if s.Family == "" {
+			s.Family = family
+		}
+		r.Register(s)
+	}
+}
+
 // Specs returns the registered commands in registration order, for /帮助 and
 // for documentation generated from the code.
 func (r *Router) Specs() []Spec {
@@ -205,9 +245,18 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 	if in.IsImage {
 		return r.handleImage(ctx, in)
 	}
+	if in.Link != nil {
+		return r.rememberLink(ctx, in)
+	}
 	cmd, ok := Parse(in.Text, r.botNames(in)...)
 	if !ok {
-		return nil
+		var hint string
+		if cmd, hint, ok = r.intent(in); !ok {
+			if hint != "" {
+				return r.replyError(ctx, in, qunzhu.Errorf(qunzhu.ENOTFOUND, "%s", hint), r.cfg.Logger)
+			}
+			return nil
+		}
 	}
 	spec, cmd := r.resolve(cmd)
 	// Never log the text or the args: they may hold a bind code.
@@ -228,8 +277,7 @@ func (r *Router) Handle(ctx context.Context, in *qunzhu.Inbound) error {
 			"私聊只能发送 /认证 <认证码>，其他命令请在群里发送。"), log)
 	}
 	if spec == nil {
-		return r.replyError(ctx, in, qunzhu.Errorf(qunzhu.ENOTFOUND,
-			"未知命令「/%s」。发送 /帮助 查看可用命令。", cmd.Name), log)
+		return r.replyError(ctx, in, r.unknownCommand(cmd.Name), log)
 	}
 	if err := authorize(in, spec); err != nil {
 		return r.replyError(ctx, in, err, log)

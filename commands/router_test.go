@@ -20,7 +20,8 @@ func TestHandle_ChatterIsIgnored(t *testing.T) {
 		"请大家发送 /认证 482913 完成认证",
 		"http://12345.chengdu.gov.cn/ticket/1",
 		"/::)",
-		"@群主助手 在吗",
+		"督办一下这件事：路灯坏了", // a sentence, not "督办：…"
+		"/ 哈哈",         // a spaced slash before no command
 		"/",
 		"",
 	} {

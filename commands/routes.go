@@ -8,14 +8,16 @@ import "github.com/qunzhu/qunzhu"
 func registerBuiltins(r *Router) {
 	r.Register(Spec{
 		Name:     "帮助",
+		Family:   "帮助",
 		Aliases:  []string{"help", "?", "菜单"},
 		Summary:  "查看你可以使用的命令；带上命令名查看详细用法",
-		Example:  "/帮助 成员 添加",
+		Example:  "/帮助 督办",
 		Handle:   handleHelp,
 		ReadOnly: true,
 	})
 	r.Register(Spec{
 		Name:     "ping",
+		Family:   "帮助",
 		Summary:  "检查机器人是否在线，在线会回复 pong",
 		Example:  "/ping",
 		Handle:   handlePing,
@@ -23,6 +25,7 @@ func registerBuiltins(r *Router) {
 	})
 	r.Register(Spec{
 		Name:    "认证",
+		Family:  "成员",
 		Aliases: []string{"bind"},
 		Summary: "用群主或管理员给你的认证码认证身份",
 		Example: "/认证 482913",
@@ -30,8 +33,8 @@ func registerBuiltins(r *Router) {
 	})
 	r.Register(Spec{
 		Name:     "成员",
+		Family:   "成员",
 		Aliases:  []string{"成员 列表"},
-		MinRole:  qunzhu.RoleMember,
 		Summary:  "按单位列出本群登记的成员、角色和是否已认证",
 		Example:  "/成员 列表",
 		Handle:   handleMemberList,
@@ -39,6 +42,7 @@ func registerBuiltins(r *Router) {
 	})
 	r.Register(Spec{
 		Name:    "成员 添加",
+		Family:  "成员",
 		Aliases: []string{"成员 新增", "成员 登记"},
 		MinRole: qunzhu.RoleAdmin,
 		Summary: "登记一位成员并生成认证码（登记管理员只能由群主操作）",
@@ -47,6 +51,7 @@ func registerBuiltins(r *Router) {
 	})
 	r.Register(Spec{
 		Name:    "成员 认证码",
+		Family:  "成员",
 		Aliases: []string{"成员 重发"},
 		MinRole: qunzhu.RoleAdmin,
 		Summary: "给已登记的成员重新生成认证码（过期或换了微信号时用）",

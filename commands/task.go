@@ -15,6 +15,9 @@ import (
 // after /办结 is the evidence.
 const AttachTask = "task"
 
+// FamilyTask is the /帮助 heading of the 督办 commands.
+const FamilyTask = "督办"
+
 // Defaults of TaskConfig.
 const (
 	DefaultTaskDeadline = 72 * time.Hour
@@ -87,29 +90,27 @@ func NewTasks(cfg TaskConfig) *Tasks {
 	return &Tasks{cfg: cfg}
 }
 
-// Specs are the 督办 commands in the order /帮助 lists them. /督办 itself is
-// open to members because "/督办 23" shows a task; assigning checks
-// AssignRole in the handler.
+// Specs are the 督办 commands in the order /帮助 lists them. Reading (/督办
+// 23, lists, statistics) is open to everyone in the group, bound or not;
+// assigning checks AssignRole in the handler, as its Form says.
 func (ts *Tasks) Specs() []Spec {
 	return append([]Spec{
-		{Name: "督办", Aliases: []string{"task"}, MinRole: qunzhu.RoleMember, Handle: ts.handleTask, ReadOnlyWhen: isTaskDetail,
-			Summary: fmt.Sprintf("%s派发督办：对象写 @成员 或单位名，期限可不写（默认%s）；/督办 编号 查看详情和历史",
-				whoMay(ts.cfg.AssignRole, "或"), chineseDuration(ts.cfg.DefaultDeadline)),
-			Example: exampleTask},
-		{Name: "督办 列表", Aliases: []string{"task list"}, MinRole: qunzhu.RoleMember, Handle: ts.handleList, ReadOnly: true,
+		{Name: "督办", Aliases: []string{"task"}, Handle: ts.handleTask, ReadOnlyWhen: isTaskDetail, Forms: ts.taskForms(),
+			Detail: deadlineHelp, Example: exampleTask},
+		{Name: "督办 列表", Aliases: []string{"task list"}, Handle: ts.handleList, ReadOnly: true,
 			Summary: "本群未销号的督办，逾期的在前；可以只看 我的、逾期 或某个单位", Example: exampleTaskList},
-		{Name: "督办 统计", Aliases: []string{"task stats"}, MinRole: qunzhu.RoleMember, Handle: ts.handleStats, ReadOnly: true,
-			Summary: "按单位统计交办、按期办结、超期办结、未办结、逾期和平均办结天数，问题多的在前（本周、本月或全部）",
+		{Name: "督办 统计", Aliases: []string{"task stats"}, Handle: ts.handleStats, ReadOnly: true,
+			Summary: "按单位统计交办、按期办结、超期办结、未办结、逾期和平均办结用时，问题多的在前（本周、本月或全部）",
 			Example: exampleTaskStats},
 		{Name: "进展", Aliases: []string{"progress"}, MinRole: qunzhu.RoleMember, Handle: ts.handleProgress,
 			Summary: "责任人或责任单位的成员报告督办进展", Example: exampleTaskProgress},
-		{Name: "办结", Aliases: []string{"done"}, MinRole: qunzhu.RoleMember, Handle: ts.handleDone,
-			Summary: "报告督办已办结，等待销号；紧接着发的图片作为办结照片", Example: exampleTaskDone},
-		{Name: "销号", Aliases: []string{"close"}, MinRole: qunzhu.RoleMember, Handle: ts.handleClose,
-			Summary: "督办人或群主确认办结，销号", Example: exampleTaskClose},
+		{Name: "办结", Aliases: []string{"done"}, MinRole: qunzhu.RoleMember, Handle: ts.handleDoneMany,
+			Summary: "报告督办已办结，等待销号；可一次报多件（3、11）；紧接着发的图片（最多9张）作为办结照片", Example: exampleTaskDone},
+		{Name: "销号", Aliases: []string{"close"}, MinRole: qunzhu.RoleMember, Handle: ts.handleCloseMany,
+			Summary: "督办人或群主确认办结，销号；可一次销多件（3、11）", Example: exampleTaskClose},
 		{Name: "退回", Aliases: []string{"reopen"}, MinRole: qunzhu.RoleMember, Handle: ts.handleReturn,
 			Summary: "督办人或群主把报办结（或已销号）的督办退回继续办理，要写原因", Example: exampleTaskReturn},
-	}, ts.workflowSpecs()...)
+	}, append(ts.workflowSpecs(), ts.batchSpecs()...)...)
 }
 
 // Attach is the picture handler to register for AttachTask.
@@ -149,7 +150,11 @@ func (ts *Tasks) handleTask(req *Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	assignees, unit, text, err := taskObjects(members, req.Cmd.Rest)
+	snap, text, err := ts.takeSnapshotArg(req, req.Cmd.Rest)
+	if err != nil {
+		return "", err
+	}
+	assignees, unit, text, err := taskObjects(members, text)
 	if err != nil {
 		return "", err
 	}
@@ -159,6 +164,10 @@ func (ts *Tasks) handleTask(req *Request) (string, error) {
 		return "", err
 	}
 	deadline := due.At
+	origin, title, err := ts.subject(req, snap, title)
+	if err != nil {
+		return "", err
+	}
 	switch n := utf8.RuneCountInString(title); {
 	case n == 0:
 		return "", qunzhu.Errorf(qunzhu.EINVALID, "请写上督办事项。例：%s", exampleTask)
@@ -174,10 +183,15 @@ func (ts *Tasks) handleTask(req *Request) (string, error) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "【督办%s】%s\n责任单位：%s %s\n期限：%s（%s）%s\n督办人：%s",
-		task.Number(), task.Title, task.Unit, mentions(assignees), qunzhu.FormatWhen(deadline, now),
+		task.Number(), task.Title, task.Unit, req.Mention(assignees...), qunzhu.FormatWhen(deadline, now),
 		qunzhu.TimeLeft(deadline, now), due.Note, task.AssignerName)
-	req.MentionAll(assignees)
 	fmt.Fprintf(&b, "\n请及时报告进展：/进展 %d 内容；办完后：/办结 %d 内容（可紧接着发现场照片）", task.ID, task.ID)
+	line, err := ts.keepOrigin(req, task, origin)
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(line)
+	b.WriteString(unboundNote(task.Unit, assignees))
 	return b.String(), nil
 }
 
@@ -228,14 +242,14 @@ func taskObjects(members []*qunzhu.Member, text string) (assignees []*qunzhu.Mem
 			add(unitMembers(members, w)...)
 		default:
 			if len(assignees) == 0 {
-				return nil, "", "", errNoObject(units)
+				return nil, "", "", errNoObject(units, w)
 			}
 			return assignees, unit, rest, nil
 		}
 		rest = after
 	}
 	if len(assignees) == 0 {
-		return nil, "", "", errNoObject(units)
+		return nil, "", "", errNoObject(units, "")
 	}
 	return assignees, unit, "", nil
 }
@@ -252,7 +266,7 @@ func cmpOr(a, b string) string {
 func mentionedMember(members []*qunzhu.Member, name string) (*qunzhu.Member, error) {
 	var unbound *qunzhu.Member
 	for _, m := range members {
-		if m.Name != name && m.Identity.DisplayName != name && m.Identity.NickName != name {
+		if !qunzhu.ShownAs(m, name) && m.Identity.DisplayName != name && m.Identity.NickName != name {
 			continue
 		}
 		if m.Bound {
@@ -283,18 +297,12 @@ func unitMembers(members []*qunzhu.Member, unit string) []*qunzhu.Member {
 
 // errNoObject is the refusal of a /督办 that names nobody, with the units the
 // group has so the sender can pick one.
-func errNoObject(units map[string]bool) error {
-	names := make([]string, 0, len(units))
-	for u := range units {
-		names = append(names, u)
-	}
-	slices.Sort(names)
-	known := ""
-	if len(names) > 0 {
-		known = "本群的单位：" + strings.Join(names, "、") + "。"
+func errNoObject(units map[string]bool, first string) error {
+	if looksLikeUnit(first) {
+		return errUnknownUnit(first, units)
 	}
 	return qunzhu.Errorf(qunzhu.EINVALID,
-		"请先写督办对象（@成员 或单位名），再写事项。%s例：%s 或 %s", known, exampleTask, exampleTaskMention)
+		"请先写督办对象（@成员 或单位名），再写事项。%s例：%s 或 %s", knownUnits(units), exampleTask, exampleTaskMention)
 }
 
 // splitWord cuts the first word off s, with the separators Parse uses.

@@ -38,7 +38,7 @@ func (ts *Tasks) handleDone(req *Request) (string, error) {
 	if _, err := req.Tx.FinishTask(task.ID, qunzhu.MemberActor(req.Member()), text); err != nil {
 		return "", err
 	}
-	if err := req.ExpectPicture(AttachTask, task.ID, ts.cfg.PictureWindow); err != nil {
+	if err := req.ExpectPictures(AttachTask, []int64{task.ID}, qunzhu.MaxPictures, ts.cfg.PictureWindow); err != nil {
 		return "", err
 	}
 	who := "群主"
@@ -180,17 +180,22 @@ func (ts *Tasks) handleReturn(req *Request) (string, error) {
 		qunzhu.FormatWhen(task.Deadline, now), qunzhu.TimeLeft(task.Deadline, now), who), nil
 }
 
-// attachEvidence keeps the picture sent right after /办结 with the task.
+// attachEvidence keeps a picture sent right after /办结 (or /补图) with every
+// task the command named.
 func (ts *Tasks) attachEvidence(r *Request, slot *qunzhu.AttachSlot, imageID int64) (string, error) {
 	m := r.Member()
 	if m == nil {
 		return "", nil // the slot was opened by a bound member; their binding is gone
 	}
-	ev, err := r.Tx.AttachTaskEvidence(slot.RefID, qunzhu.MemberActor(m), imageID)
-	if err != nil {
-		return "", err
+	numbers := make([]string, 0, len(slot.Refs()))
+	for _, id := range slot.Refs() {
+		ev, err := r.Tx.AttachTaskEvidence(id, qunzhu.MemberActor(m), imageID)
+		if err != nil {
+			return "", err
+		}
+		numbers = append(numbers, fmt.Sprintf("#%d", ev.TaskID))
 	}
-	return fmt.Sprintf("已收到督办#%d的办结照片。", ev.TaskID), nil
+	return fmt.Sprintf("已收到督办%s的办结照片（第%d张）。", strings.Join(numbers, "、"), slot.Count), nil
 }
 
 // mentionName is the name a mention of m must carry: what the group shows now.

@@ -198,7 +198,7 @@ func TestTaskLifeInTheGroup(t *testing.T) {
 		}
 		if strings.HasPrefix(s.text, "/办结 ＃1") {
 			e.sendPicture(e.li, "\x89PNG 现场照片")
-			if got, want := e.reply(e.li), "已收到督办#1的办结照片。"; got != want {
+			if got, want := e.reply(e.li), "已收到督办#1的办结照片（第1张）。"; got != want {
 				t.Fatalf("picture reply %q, want %q", got, want)
 			}
 		}
@@ -283,8 +283,8 @@ func TestTaskListAndStats(t *testing.T) {
 	e.say(e.li, "/办结 1 已修复")
 	e.say(e.owner, "/销号 1")
 	got := e.say(e.li, "/督办 统计 本周")
-	want := "督办统计（本周：6月2日—6月8日），问题多的在前：\n1. 市城管委：交办2，按期办结0，超期办结1，未办结1，按期办结率0%，平均办结0.4天" +
-		"\n2. 区委办：交办1，按期办结0，超期办结0，未办结1\n合计：交办3，按期办结0，超期办结1，未办结2，按期办结率0%，平均办结0.4天"
+	want := "督办统计（本周：6月2日—6月8日），问题多的在前：\n1. 市城管委：交办2，按期办结0，超期办结1，未办结1，按期办结率0%，平均办结10小时" +
+		"\n2. 区委办：交办1，按期办结0，超期办结0，未办结1\n合计：交办3，按期办结0，超期办结1，未办结2，按期办结率0%，平均办结10小时"
 	if got != want {
 		t.Errorf("stats after a late close:\n got %q\nwant %q", got, want)
 	}
@@ -296,8 +296,8 @@ func TestTaskListAndStats(t *testing.T) {
 	e.clock.Advance(24 * time.Hour)
 	e.say(e.owner, "/销号 2")
 	got = e.say(e.li, "/督办 统计")
-	want = "督办统计（全部），问题多的在前：\n1. 市城管委：交办2，按期办结0，超期办结1，未办结1，按期办结率0%，平均办结0.4天" +
-		"\n2. 区委办：交办1，按期办结1，超期办结0，未办结0，按期办结率100%，平均办结1.4天\n合计：交办3，按期办结1，超期办结1，未办结1，按期办结率50%，平均办结0.9天"
+	want = "督办统计（全部），问题多的在前：\n1. 市城管委：交办2，按期办结0，超期办结1，未办结1，按期办结率0%，平均办结10小时" +
+		"\n2. 区委办：交办1，按期办结1，超期办结0，未办结0，按期办结率100%，平均办结1.4天\n合计：交办3，按期办结1，超期办结1，未办结1，按期办结率50%，平均办结22小时"
 	if got != want {
 		t.Errorf("stats after an on-time close:\n got %q\nwant %q", got, want)
 	}
@@ -312,8 +312,8 @@ func TestTaskStatsCloseWithinTheHour(t *testing.T) {
 	e.say(e.sun, "/办结 1 已报送")
 	e.say(e.owner, "/销号 1")
 	got := e.say(e.sun, "/督办 统计")
-	want := "督办统计（全部），问题多的在前：\n1. 区委办：交办1，按期办结1，超期办结0，未办结0，按期办结率100%，平均办结不到0.1天" +
-		"\n合计：交办1，按期办结1，超期办结0，未办结0，按期办结率100%，平均办结不到0.1天"
+	want := "督办统计（全部），问题多的在前：\n1. 区委办：交办1，按期办结1，超期办结0，未办结0，按期办结率100%，平均办结不到1小时" +
+		"\n合计：交办1，按期办结1，超期办结0，未办结0，按期办结率100%，平均办结不到1小时"
 	if got != want {
 		t.Errorf("stats:\n got %q\nwant %q", got, want)
 	}

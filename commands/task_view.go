@@ -39,6 +39,11 @@ func (ts *Tasks) detail(req *Request, id int64) (string, error) {
 	if task.Source != "" {
 		fmt.Fprintf(&b, "\n来源：%s %s", task.Source, task.ExternalID)
 	}
+	origin, err := ts.originDetail(req, task)
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(origin)
 	if !task.LastProgressAt.IsZero() {
 		fmt.Fprintf(&b, "\n最新进展：%s", qunzhu.FormatWhen(task.LastProgressAt, now))
 	}
@@ -104,7 +109,7 @@ func (ts *Tasks) handleList(req *Request) (string, error) {
 		switch w {
 		case "我的", "mine":
 			if req.Member() == nil {
-				return "", qunzhu.Errorf(qunzhu.EFORBIDDEN, "认证后才能看与你有关的督办。先看全部：/督办 列表")
+				return "", errUnbound
 			}
 			f.Involving, title = req.Member().ID, "与你有关的未销号督办"
 		case "逾期", "超期", "overdue":
@@ -244,11 +249,7 @@ func statsLine(s qunzhu.TaskUnitStats) string {
 		line += fmt.Sprintf("，延期%d次，转办%d次", s.Extended, s.Transferred)
 	}
 	if s.ClosedOnTime+s.ClosedLate > 0 {
-		days := fmt.Sprintf("%.1f", s.AvgDaysToClose)
-		if days == "0.0" {
-			days = "不到0.1" // "平均办结0.0天" reads as never
-		}
-		line += "，平均办结" + days + "天"
+		line += "，平均办结" + averageTime(s.AvgDaysToClose)
 	}
 	return line
 }

@@ -112,7 +112,7 @@ func TestTaskTransferWithdrawSuspend(t *testing.T) {
 	e.say(e.owner, "/督办 市城管委 清理占道经营 限期3天")
 	wantContains(t, "member", e.say(e.li, "/转办 1 区委办"), "只有群主或管理员可以使用 /转办")
 	wantContains(t, "no object", e.say(e.owner, "/转办 1"), "请写上转给谁")
-	wantContains(t, "unknown", e.say(e.owner, "/转办 1 区房管局"), "请先写督办对象")
+	wantContains(t, "unknown", e.say(e.owner, "/转办 1 区房管局"), "本群没有登记「区房管局」这个单位")
 	e.send(e.owner, "/转办 1 区委办")
 	msgs := e.sent()
 	if len(msgs) != 1 {

@@ -59,6 +59,19 @@ func (t *tx) TicketByNumber(source, ticketID string) (*qunzhu.Ticket, error) {
 	return tk, nil
 }
 
+// TicketByTask returns the ticket a task was opened for, so the task's
+// detail can show the citizen's complaint.
+func (t *tx) TicketByTask(taskID int64) (*qunzhu.Ticket, error) {
+	tk, err := scanTicket(t.queryRow(`SELECT `+ticketColumns+` FROM hotline_tickets
+		WHERE task_id = ? ORDER BY id LIMIT 1`, taskID))
+	if errors.Is(err, sql.ErrNoRows) || taskID == 0 {
+		return nil, qunzhu.Errorf(qunzhu.ENOTFOUND, "督办#%d不是工单生成的。", taskID)
+	} else if err != nil {
+		return nil, fmt.Errorf("select ticket of task: %w", err)
+	}
+	return tk, nil
+}
+
 // RecordTicketEvent keeps an event as received. The unique (ticket, event,
 // key) makes a repeated event a duplicate that writes nothing.
 func (t *tx) RecordTicketEvent(e *qunzhu.TicketEventRecord) (bool, error) {

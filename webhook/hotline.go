@@ -264,7 +264,9 @@ func (ev *ticketEvent) merge(tk *qunzhu.Ticket) {
 	set(&tk.Category, r.Category)
 	set(&tk.CitizenPhone, r.CitizenPhone)
 	set(&tk.URL, r.URL)
-	if ev.event != qunzhu.TicketUpdated { // an update's content is progress, not the complaint
+	// Only the overdue event describes the complaint: an update's content is
+	// progress and a closed event's is how it was resolved (the close note).
+	if ev.event == qunzhu.TicketOverdue {
 		set(&tk.Content, strings.TrimSpace(r.Content))
 	}
 	if !ev.receivedAt.IsZero() {

@@ -138,7 +138,7 @@ func (s *server) ticketClosed(tx qunzhu.Tx, ev *ticketEvent, tk *qunzhu.Ticket) 
 	}
 	tk.TaskID = task.ID
 	if task.Status != qunzhu.TaskClosed {
-		if _, err := tx.CloseTask(task.ID, hotlineActor, "工单已办结"); err != nil {
+		if _, err := tx.CloseTask(task.ID, hotlineActor, closeNote(ev.req.Content)); err != nil {
 			return false, err
 		}
 	}
@@ -203,4 +203,21 @@ func unitContacts(tx qunzhu.Tx, groupID int64, unit string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// maxCloseNoteRunes bounds the resolution kept in a task's history.
+const maxCloseNoteRunes = 300
+
+// closeNote is the close event's text in the task's history: how the
+// hotline says the ticket was resolved ("摊贩已劝离，市民满意"), masked like
+// everything a group can read.
+func closeNote(content string) string {
+	c := []rune(qunzhu.MaskPII(strings.TrimSpace(content)))
+	if len(c) == 0 {
+		return "工单已办结"
+	}
+	if len(c) > maxCloseNoteRunes {
+		c = append(c[:maxCloseNoteRunes], '…')
+	}
+	return "工单已办结：" + string(c)
 }

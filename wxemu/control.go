@@ -87,9 +87,16 @@ func (s *Server) handleControlPost(w http.ResponseWriter, r *http.Request) {
 		From        string `json:"from"`
 		Text        string `json:"text"`
 		ImageBase64 string `json:"image_base64"`
+		Link        *Link  `json:"link"`
+		// Quote is the seq of the message a text replies to (引用).
+		Quote int64 `json:"quote"`
 	}
 	if err := decodeStrict(w, r, maxControlBody, &req); err != nil {
 		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	if req.Link != nil && (req.Text != "" || req.ImageBase64 != "") {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("%w: a message is a text, an image or a link", ErrInvalid))
 		return
 	}
 	var img []byte
@@ -100,7 +107,18 @@ func (s *Server) handleControlPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	seq, err := s.post(r.PathValue("name"), req.From, req.Text, img)
+	var (
+		seq int64
+		err error
+	)
+	switch {
+	case req.Link != nil:
+		seq, err = s.postLink(r.PathValue("name"), req.From, *req.Link)
+	case req.Quote != 0:
+		seq, err = s.postQuote(r.PathValue("name"), req.From, req.Text, req.Quote)
+	default:
+		seq, err = s.post(r.PathValue("name"), req.From, req.Text, img)
+	}
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return

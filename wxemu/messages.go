@@ -16,6 +16,7 @@ const (
 	TypeText   = "text"
 	TypeImage  = "image"
 	TypeSystem = "system" // WeChat's own notices, e.g. a group rename
+	TypeLink   = "link"   // a shared article (app message, type 5)
 )
 
 // Message is one entry of a group's history as the control API shows it: what
@@ -34,6 +35,10 @@ type Message struct {
 	At       time.Time `json:"at"`
 	// Image holds the picture of an image message (not in the JSON; use ImageMD5).
 	Image []byte `json:"-"`
+	// Link is the shared article of a link message.
+	Link *Link `json:"link,omitempty"`
+	// Quote is the seq of the message a reply quotes (引用).
+	Quote int64 `json:"quote,omitempty"`
 }
 
 // entry is a message in a group's history.
@@ -53,6 +58,10 @@ type entry struct {
 	// peer is the friend of a private chat entry (group is then nil): the
 	// sender, or the recipient of the bot's message.
 	peer *person
+	// link is the article of a shared link (app message); nil otherwise.
+	link *Link
+	// quote is the message a text replies to (WeChat's 引用); nil otherwise.
+	quote *entry
 }
 
 func (e *entry) isImage() bool { return e.image != nil }
@@ -66,6 +75,13 @@ func (e *entry) message(self *person) Message {
 	}
 	if e.isImage() {
 		m.Type, m.Image, m.ImageMD5 = TypeImage, e.image, e.md5
+	}
+	if e.link != nil {
+		l := *e.link
+		m.Type, m.Link = TypeLink, &l
+	}
+	if e.quote != nil {
+		m.Quote = e.quote.seq
 	}
 	return m
 }
@@ -105,6 +121,12 @@ func (s *Server) PostImage(group, from string, img []byte) error {
 }
 
 func (s *Server) post(groupName, from, text string, img []byte) (int64, error) {
+	return s.postEntry(groupName, from, text, img, nil)
+}
+
+// postEntry records a member's text, picture or shared link (text is then the
+// link's title) and delivers it to the logged-in bot.
+func (s *Server) postEntry(groupName, from, text string, img []byte, link *Link) (int64, error) {
 	switch {
 	case img == nil && text == "":
 		return 0, fmt.Errorf("%w: empty message", ErrInvalid)
@@ -127,7 +149,8 @@ func (s *Server) post(groupName, from, text string, img []byte) (int64, error) {
 		return 0, fmt.Errorf("%w: %q in group %q", ErrUnknownMember, from, g.name)
 	}
 	e := s.appendLocked(g, m.person, m.display, text, img)
-	s.log.Info("member posted", "group", g.name, "from", from, "seq", e.seq, "image", img != nil,
+	e.link = link
+	s.log.Info("member posted", "group", g.name, "from", from, "seq", e.seq, "image", img != nil, "link", link != nil,
 		"delivered", s.sess != nil && s.sess.state == sessionActive)
 	return e.seq, nil
 }

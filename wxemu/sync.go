@@ -211,6 +211,14 @@ func (s *Server) renderLocked(sess *session, e *entry) wireMessage {
 		m.MsgType, m.ImgStatus = 3, 2
 		body = fmt.Sprintf("<?xml version=\"1.0\"?>\n<msg><img md5=\"%s\" length=\"%d\" /></msg>", e.md5, len(e.image))
 	}
+	if e.link != nil {
+		m.MsgType, m.AppMsgType, m.Url, m.FileName = 49, 5, e.link.URL, e.link.Title
+		body = e.link.appMsgXML()
+	}
+	if e.quote != nil {
+		m.MsgType, m.AppMsgType = 49, 57
+		body = quoteXML(e.text, e.quote, r.person(e.quote.from))
+	}
 	if e.system {
 		// WeChat's own notices come from the group with no sender prefix.
 		m.MsgType, m.Content = 10000, html.EscapeString(body)

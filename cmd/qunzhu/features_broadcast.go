@@ -61,9 +61,7 @@ func wireBroadcasts(a *app, senderCfg *outbox.Config) {
 		Daily:         senderCfg.Limits.Daily,
 		Calendar:      cal,
 	})
-	for _, s := range bc.Specs() {
-		a.router.Register(s)
-	}
+	a.router.RegisterFamily("群发", bc.Specs()...)
 	a.router.RegisterAttach(commands.AttachBroadcast, bc.AttachBroadcastPicture)
 	a.router.RegisterAttach(commands.AttachGreeting, bc.AttachGreetingPicture)
 

@@ -200,10 +200,10 @@ func wireTasks(a *app) error {
 		}
 	}
 	tasks := commands.NewTasks(tc)
-	for _, s := range tasks.Specs() {
-		a.router.Register(s)
-	}
+	a.router.RegisterFamily(commands.FamilyTask, tasks.Specs()...)
 	a.router.RegisterAttach(tasks.Attach())
+	// 随手拍: problems members report with photos, made into tasks by /督办 随手拍N.
+	(&commands.Snapshots{ListRole: role}).Register(a.router)
 
 	sweep := schedule.TaskSweepConfig{Ladder: cfg.ladder(), Location: loc, Workdays: workdays,
 		Logger: a.log.With("component", "tasks"), UrgentOnRestDays: cfg.Quiet.UrgentOnRestDays == nil || *cfg.Quiet.UrgentOnRestDays}
