@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -101,14 +102,24 @@ func TestDemoThreePhotosAndMore(t *testing.T) {
 // a task to a unit nobody bound warns in the card.
 func TestDemoBulkRegistration(t *testing.T) {
 	d := startDemo(t, nil)
+	after := d.lastSeq(cadres)
 	reply := d.taskAskUntil("张书记", "/成员 添加 单位=区房管局 马骏 赵磊 钱芳", "已登记区房管局3人")
+	if regexp.MustCompile(`\d{6}`).MatchString(reply) {
+		t.Fatalf("a code in the group: %q", reply)
+	}
+	// Each code went privately to 张书记, who registered them.
 	codes := map[string]string{}
-	for _, m := range regexp.MustCompile(`(\S+) /认证 (\d{6})`).FindAllStringSubmatch(reply, -1) {
-		codes[m[1]] = m[2]
-	}
-	if len(codes) != 3 {
-		t.Fatalf("codes in %q", reply)
-	}
+	d.eventually("three codes in the private chat with 张书记", func() error {
+		for _, m := range d.privateMessages("张书记", after) {
+			if c := regexp.MustCompile(`【认证码】(\S+?)（.*的认证码：(\d{6})`).FindStringSubmatch(m.Text); c != nil {
+				codes[c[1]] = c[2]
+			}
+		}
+		if len(codes) < 3 {
+			return fmt.Errorf("%d codes", len(codes))
+		}
+		return nil
+	})
 	card := d.taskAskUntil("张书记", "/督办 区房管局 排查老旧小区燃气管道 限期3天", "【督办#")
 	if !strings.Contains(card, "注意：区房管局还没有人认证") {
 		t.Errorf("no warning in %q", card)
@@ -117,7 +128,7 @@ func TestDemoBulkRegistration(t *testing.T) {
 		t.Errorf("unbound reader: %q", got)
 	}
 	for name, nick := range map[string]string{"马骏": "区房管局 马骏", "赵磊": "区房管局-赵磊", "钱芳": "钱芳"} {
-		if got := d.taskAsk(nick, "/认证 "+codes[name]); !strings.Contains(got, "认证成功："+name+"（区房管局，成员）") {
+		if got := d.taskAsk(nick, "/认证 "+codes[name]); !strings.Contains(got, name+" 已认证，角色 成员（区房管局）") {
 			t.Errorf("%s as %q: %q", name, nick, got)
 		}
 	}
