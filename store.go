@@ -36,6 +36,7 @@ type Tx interface {
 	ReportTx
 	BroadcastTx
 	IntakeTx
+	PlatformTx
 }
 
 // Outbox is the sender's side of the store.
