@@ -1,0 +1,199 @@
+package dingtalk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+// sessionMargin keeps a sessionWebhook about to expire out of use: the
+// group-send OpenAPI is the safe way then.
+const sessionMargin = time.Minute
+
+// errSessionExpired is the sessionWebhook's "session 不存在" (300001).
+var errSessionExpired = errors.New("dingtalk: sessionWebhook expired")
+
+// Session-webhook errcodes: expired, and sending too fast.
+const (
+	codeSessionGone = 300001
+	codeTooFast     = 130101
+	codeTooFastAlt  = 410100
+)
+
+// Send delivers m into its group: through the group's sessionWebhook when m
+// answers someone or mentions people and the webhook is still valid (real
+// @-mentions by atUserIds need it), otherwise through the group-send OpenAPI.
+// A sessionWebhook that expired early falls back to the OpenAPI at once.
+func (a *Adapter) Send(ctx context.Context, m *qunzhu.OutMessage) error {
+	if st := a.State(); st != qunzhu.StateOnline {
+		return fmt.Errorf("%w: dingtalk robot %s", qunzhu.ErrOffline, st)
+	}
+	chatID, err := a.chatID(ctx, m.GroupID)
+	if err != nil {
+		return err
+	}
+	text := m.Text
+	if text == "" && len(m.Image) > 0 {
+		// The group-send OpenAPI takes pictures only by public URL or media
+		// id; qunzhu keeps pictures in its database, so it says so instead.
+		text = "[图片：钉钉机器人暂不能发送本地图片，请在其他平台查看]"
+	}
+	var atIDs []string
+	for _, at := range m.At {
+		if at.UserID != "" {
+			atIDs = append(atIDs, at.UserID)
+			// DingTalk highlights a mention written "@userId" in the text.
+			text = strings.Replace(text, qunzhu.Mention(at.Name), "@"+at.UserID+" ", 1)
+		}
+	}
+	if m.Kind == qunzhu.KindReply || m.Kind == qunzhu.KindNotice || len(atIDs) > 0 {
+		if hook, ok := a.session(m.GroupID); ok {
+			err := a.sendBySession(ctx, hook, text, atIDs)
+			if !errors.Is(err, errSessionExpired) {
+				return err
+			}
+			a.forgetSession(m.GroupID, hook)
+			a.log.Info("dingtalk: sessionWebhook expired early, using group send", "group_id", m.GroupID)
+		}
+	}
+	return a.groupSend(ctx, chatID, text)
+}
+
+// chatID is the group's openConversationId.
+func (a *Adapter) chatID(ctx context.Context, groupID int64) (string, error) {
+	a.mu.Lock()
+	id, ok := a.chats[groupID]
+	a.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	var g *qunzhu.Group
+	if err := a.cfg.Store.View(ctx, func(tx qunzhu.Tx) error {
+		var err error
+		g, err = tx.GroupByID(groupID)
+		return err
+	}); err != nil {
+		return "", err
+	}
+	if g.Platform != qunzhu.PlatformDingTalk || g.ChatID == "" {
+		return "", qunzhu.Errorf(qunzhu.ENOTFOUND, "群「%s」不是钉钉群。", g.Name)
+	}
+	a.mu.Lock()
+	a.chats[groupID] = g.ChatID
+	a.mu.Unlock()
+	return g.ChatID, nil
+}
+
+func (a *Adapter) session(groupID int64) (sessionHook, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	h, ok := a.sessions[groupID]
+	return h, ok && time.Now().Add(sessionMargin).Before(h.expires)
+}
+
+func (a *Adapter) forgetSession(groupID int64, h sessionHook) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.sessions[groupID] == h {
+		delete(a.sessions, groupID)
+	}
+}
+
+// sendBySession posts a text to a sessionWebhook. Its errors never quote
+// the webhook's URL, which works as a credential for the group.
+func (a *Adapter) sendBySession(ctx context.Context, h sessionHook, text string, atIDs []string) error {
+	body := map[string]any{"msgtype": "text", "text": map[string]string{"content": text}}
+	if len(atIDs) > 0 {
+		body["at"] = map[string]any{"atUserIds": atIDs, "isAtAll": false}
+	}
+	status, b, err := a.post(ctx, h.url, nil, body)
+	if err != nil {
+		return fmt.Errorf("dingtalk session send: %w", err)
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("dingtalk session send: HTTP %d", status)
+	}
+	var res struct {
+		ErrCode int    `json:"errcode"`
+		ErrMsg  string `json:"errmsg"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return nil // any 200 is success; the body is not promised
+	}
+	switch res.ErrCode {
+	case 0:
+		return nil
+	case codeSessionGone:
+		return errSessionExpired
+	case codeTooFast, codeTooFastAlt:
+		return fmt.Errorf("%w: dingtalk errcode %d %s", qunzhu.ErrThrottled, res.ErrCode, res.ErrMsg)
+	}
+	return fmt.Errorf("dingtalk session send: errcode %d %s", res.ErrCode, res.ErrMsg)
+}
+
+// groupSend posts a text through the robot group-send OpenAPI, refreshing
+// the access token once if DingTalk says it is no longer valid.
+func (a *Adapter) groupSend(ctx context.Context, chatID, text string) error {
+	param, _ := json.Marshal(map[string]string{"content": text})
+	body := map[string]string{
+		"msgParam": string(param), "msgKey": "sampleText",
+		"openConversationId": chatID, "robotCode": a.cfg.RobotCode,
+	}
+	for attempt := 0; ; attempt++ {
+		tok, err := a.tokens.get(ctx)
+		if err != nil {
+			return err
+		}
+		status, b, err := a.post(ctx, a.cfg.OpenAPIHost+"/v1.0/robot/groupMessages/send", map[string]string{tokenHeader: tok}, body)
+		if err != nil {
+			return fmt.Errorf("dingtalk group send: %w", err)
+		}
+		if status == http.StatusOK {
+			return nil
+		}
+		e := apiErr(status, b)
+		if e.badToken() && attempt == 0 {
+			a.tokens.invalidate(tok)
+			continue
+		}
+		return e.mapped("dingtalk group send")
+	}
+}
+
+// post sends JSON and reads the answer (at most 1 MiB). Transport errors
+// are stripped of the URL.
+func (a *Adapter) post(ctx context.Context, u string, headers map[string]string, body any) (int, []byte, error) {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return 0, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(raw))
+	if err != nil {
+		return 0, nil, errors.New("bad URL")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, b, err
+}
