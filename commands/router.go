@@ -259,6 +259,10 @@ func replyMessage(in *qunzhu.Inbound, text string, now time.Time) *qunzhu.OutMes
 		Text:      Mention(senderName(in)) + text,
 		NotBefore: now,
 	}
+	if in.Sender.UserID != "" {
+		// A real mention where the platform has them (DingTalk, WeCom).
+		m.At = []qunzhu.At{{Name: senderName(in), UserID: in.Sender.UserID}}
+	}
 	if in.ID != "" {
 		m.DedupKey = "reply:" + in.ID
 	}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,17 +49,20 @@ func (a *Adapter) Send(ctx context.Context, m *qunzhu.OutMessage) error {
 		// id; qunzhu keeps pictures in its database, so it says so instead.
 		text = "[图片：钉钉机器人暂不能发送本地图片，请在其他平台查看]"
 	}
+	ats := append(slices.Clip(m.At), a.mentionsIn(ctx, m.GroupID, text)...)
 	var atIDs []string
-	for _, at := range m.At {
-		if at.UserID != "" {
+	atText := text
+	for _, at := range ats {
+		if at.UserID != "" && !slices.Contains(atIDs, at.UserID) {
 			atIDs = append(atIDs, at.UserID)
 			// DingTalk highlights a mention written "@userId" in the text.
-			text = strings.Replace(text, qunzhu.Mention(at.Name), "@"+at.UserID+" ", 1)
+			atText = strings.ReplaceAll(atText, qunzhu.Mention(at.Name), "@"+at.UserID+" ")
+			atText = strings.ReplaceAll(atText, "@"+at.Name, "@"+at.UserID)
 		}
 	}
 	if m.Kind == qunzhu.KindReply || m.Kind == qunzhu.KindNotice || len(atIDs) > 0 {
 		if hook, ok := a.session(m.GroupID); ok {
-			err := a.sendBySession(ctx, hook, text, atIDs)
+			err := a.sendBySession(ctx, hook, atText, atIDs)
 			if !errors.Is(err, errSessionExpired) {
 				return err
 			}
@@ -65,6 +70,7 @@ func (a *Adapter) Send(ctx context.Context, m *qunzhu.OutMessage) error {
 			a.log.Info("dingtalk: sessionWebhook expired early, using group send", "group_id", m.GroupID)
 		}
 	}
+	// The group send has no real mentions: the names stay as written.
 	return a.groupSend(ctx, chatID, text)
 }
 
@@ -196,4 +202,39 @@ func (a *Adapter) post(ctx context.Context, u string, headers map[string]string,
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	return resp.StatusCode, b, err
+}
+
+// writtenMentionRE finds the mentions features write: "@name" and U+2005,
+// which a line's end may have trimmed; only registered names count.
+var writtenMentionRE = regexp.MustCompile(`@([^@\s\x{2005}]+)`)
+
+// mentionsIn turns the mentions written in a text into real ones: each name
+// that is a registered member of the group with a DingTalk userId. Features
+// write mentions the same way on every platform; only here do they notify.
+func (a *Adapter) mentionsIn(ctx context.Context, groupID int64, text string) []qunzhu.At {
+	found := writtenMentionRE.FindAllStringSubmatch(text, -1)
+	if len(found) == 0 {
+		return nil
+	}
+	var ats []qunzhu.At
+	err := a.cfg.Store.View(ctx, func(tx qunzhu.Tx) error {
+		seen := map[string]bool{}
+		for _, f := range found {
+			if seen[f[1]] {
+				continue
+			}
+			seen[f[1]] = true
+			m, err := tx.MemberByName(groupID, f[1])
+			if err == nil && m.Identity.UserID != "" {
+				ats = append(ats, qunzhu.AtMember(m))
+			} else if err != nil && qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		a.log.Warn("dingtalk: resolve mentions", "group_id", groupID, "err", err)
+	}
+	return ats
 }

@@ -172,7 +172,9 @@ func (s *Server) handleControlSession(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.sessionJSON())
 }
 
-// handleControlAction injects a fault: expire_token, expire_sessions,
+// handleControlAction injects a fault: expire_token, expire_sessions (with
+// "count": N the next N messages' sessionWebhooks are dead on arrival too,
+// answering 300001 before their advertised expiry),
 // throttle (count), fail (count: 5xx), fail_open (count), disconnect (SYSTEM
 // disconnect then close), drop (TCP close), redeliver, withhold_pong,
 // answer_pong.
@@ -197,6 +199,11 @@ func (s *Server) handleControlAction(w http.ResponseWriter, r *http.Request) {
 		s.ExpireTokens()
 	case "expire_sessions":
 		s.ExpireSessions()
+		if req.Count != nil && *req.Count > 0 {
+			s.mu.Lock()
+			s.faults.deadSessions = *req.Count
+			s.mu.Unlock()
+		}
 	case "throttle", "fail", "fail_open":
 		var n int
 		if n, err = count(); err == nil {

@@ -78,7 +78,10 @@ func (s *Server) Post(groupName, from, text string, image []byte) (int64, string
 	}
 	now := time.Now()
 	sess := randomID(12)
-	s.sessions[sess] = &session{group: g, expires: now.Add(s.cfg.SessionTTL)}
+	s.sessions[sess] = &session{group: g, expires: now.Add(s.cfg.SessionTTL), dead: s.faults.deadSessions > 0}
+	if s.faults.deadSessions > 0 {
+		s.faults.deadSessions--
+	}
 	botID := "$:LWCP_v1:$robot"
 	atUsers := []map[string]string{}
 	if strings.Contains(text, botAt) {

@@ -147,7 +147,7 @@ func (s *Server) handleSessionSend(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sess := s.sessions[r.URL.Query().Get("session")]
-	if sess == nil || time.Now().After(sess.expires) {
+	if sess == nil || sess.dead || time.Now().After(sess.expires) {
 		s.stats.RefusedSends++
 		writeJSON(w, http.StatusOK, map[string]any{"errcode": 300001, "errmsg": "session 不存在"})
 		return

@@ -53,6 +53,7 @@ type group struct {
 type session struct {
 	group   *group
 	expires time.Time
+	dead    bool // invalidated before its advertised expiry
 }
 
 // pendingFrame is a chatbot frame not yet acknowledged.
@@ -67,6 +68,7 @@ type faults struct {
 	fail         int  // next N robot sends fail with 5xx
 	failOpen     int  // next N connection opens fail with 5xx
 	withholdPong bool // stop answering WebSocket pings
+	deadSessions int  // next N sessionWebhooks answer 300001 at once
 }
 
 // Stats counts what happened, for the control API and tests.

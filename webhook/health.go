@@ -26,10 +26,13 @@ const (
 // ReadyResponse is the body of /readyz. It is exported for the dashboard and the
 // end-to-end test; it holds counts and states only, never secrets or errors.
 type ReadyResponse struct {
-	Status string        `json:"status"`
-	Store  string        `json:"store"`  // "ok" or "error"
-	WeChat string        `json:"wechat"` // a qunzhu.SessionState, or "unknown"
-	Outbox *OutboxReport `json:"outbox"` // null when the store fails
+	Status string `json:"status"`
+	Store  string `json:"store"`  // "ok" or "error"
+	WeChat string `json:"wechat"` // a qunzhu.SessionState, or "unknown"
+	// Platforms is each configured platform's session state, by platform
+	// ("wechat", "dingtalk", "wecom"); any one not online makes it degraded.
+	Platforms map[string]string `json:"platforms,omitempty"`
+	Outbox    *OutboxReport     `json:"outbox"` // null when the store fails
 }
 
 // OutboxReport is the part of the outbox an operator needs to see a backlog: how
@@ -63,6 +66,15 @@ func (s *server) handleReadyz(c *gin.Context) {
 		resp.WeChat = string(s.state())
 		if resp.WeChat != string(qunzhu.StateOnline) {
 			resp.Status = ReadyDegraded
+		}
+	}
+	if s.plats != nil {
+		resp.Platforms = map[string]string{}
+		for p, st := range s.plats() {
+			resp.Platforms[string(p)] = string(st)
+			if st != qunzhu.StateOnline {
+				resp.Status = ReadyDegraded
+			}
 		}
 	}
 

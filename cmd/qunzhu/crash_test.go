@@ -45,7 +45,7 @@ func TestCrashKillsLoseNothing(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	emu, emuURL := startEmulator(t, true)
-	c := &crashRun{t: t, bin: bin, emuURL: emuURL, data: t.TempDir(), http: freeAddr(t), logs: cmp.Or(os.Getenv("QUNZHU_CRASH_LOGS"), t.TempDir())}
+	c := &crashRun{t: t, bin: bin, emuURL: emuURL, data: t.TempDir(), http: freeAddr(t), dtAddr: freeAddr(t), logs: cmp.Or(os.Getenv("QUNZHU_CRASH_LOGS"), t.TempDir())}
 	c.start()
 	t.Cleanup(c.stop)
 
@@ -126,6 +126,7 @@ type crashRun struct {
 	emuURL string
 	data   string
 	http   string
+	dtAddr string // the demo's DingTalk emulator, restarted with each run
 	logs   string
 
 	accepted atomic.Int64 // messages the webhook API has answered 202 or 200
@@ -146,7 +147,7 @@ func (c *crashRun) start() {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	cmd := exec.Command(c.bin, "demo", "--http", c.http, "--emu-url", c.emuURL, "--data", c.data)
+	cmd := exec.Command(c.bin, "demo", "--http", c.http, "--emu-url", c.emuURL, "--dingtalk-emu", c.dtAddr, "--data", c.data)
 	cmd.Env = append(os.Environ(),
 		"QUNZHU_DEMO_SECRET="+testSecret,
 		// ~13 s for 2,000 messages, so that the kills, spread over the

@@ -160,7 +160,7 @@ func startDemoOn(t *testing.T, emuURL string, env map[string]string) *demo {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	args := []string{"qunzhu", "demo", "--http", httpAddr, "--emu-url", emuURL, "--data", d.data}
+	args := []string{"qunzhu", "demo", "--http", httpAddr, "--emu-url", emuURL, "--dingtalk-emu", freeAddr(t), "--data", d.data}
 	go func() { d.done <- run(ctx, args, func(k string) string { return vars[k] }, d.stdout, d.stderr) }()
 	t.Cleanup(d.stop)
 	return d
