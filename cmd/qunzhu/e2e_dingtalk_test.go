@@ -356,3 +356,50 @@ func (d *demo) hotlineToDingTalk(t *testing.T, id string) string {
 	}
 	return id
 }
+
+// BenchmarkPingPerPlatform measures /ping → pong on each platform in the
+// demo, from the member's message in the emulator to the bot's answer there,
+// with the limits raised: run with -benchtime=100x for 100 messages each.
+func BenchmarkPingPerPlatform(b *testing.B) {
+	d := startDemo(b, map[string]string{"QUNZHU_LOG_LEVEL": "warn"})
+	platforms := []struct {
+		name string
+		ask  func(i int)
+	}{
+		{"wechat", func(i int) {
+			seq := d.lastSeq(cadres)
+			d.say(cadres, "张书记", fmt.Sprintf("/ping %d", i))
+			for found := false; !found; { // long polls, no sleeps: the time is the bot's
+				for _, m := range d.messages(cadres, seq) {
+					seq = max(seq, m.Seq)
+					found = found || (m.From == "群主助手" && strings.Contains(m.Text, "pong"))
+				}
+			}
+		}},
+		{"dingtalk", func(i int) {
+			seq := d.dtLastSeq()
+			d.dtSay("周局长", fmt.Sprintf("/ping %d", i))
+			for found := false; !found; {
+				for _, m := range d.dtMessages(seq) {
+					seq = max(seq, m.Seq)
+					found = found || (m.Bot && strings.Contains(m.Text, "pong"))
+				}
+			}
+		}},
+	}
+	for _, p := range platforms {
+		b.Run(p.name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			for i := range b.N {
+				start := time.Now()
+				p.ask(i)
+				lat = append(lat, time.Since(start))
+			}
+			slices.Sort(lat)
+			pct := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
+			b.ReportMetric(pct(0.50), "p50-ms")
+			b.ReportMetric(pct(0.99), "p99-ms")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
