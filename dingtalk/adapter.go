@@ -48,6 +48,9 @@ type Config struct {
 	// ClaimStale is how long a message being handled keeps a redelivery
 	// away before it is taken as abandoned by a crash (2 min).
 	ClaimStale time.Duration
+	// KeepAlive is how long the stream may be silent before the SDK pings
+	// (120 s; at least 3 s); a ping unanswered for 5 s reconnects.
+	KeepAlive time.Duration
 }
 
 // String keeps the secret out of any %v of the configuration.
@@ -161,11 +164,15 @@ func (a *Adapter) setState(s qunzhu.SessionState) {
 // offline; once open, the SDK reconnects by itself after a drop.
 func (a *Adapter) Run(ctx context.Context) error {
 	installSDKLogger(a.log)
-	cli := client.NewStreamClient(
+	opts := []client.ClientOption{
 		client.WithAppCredential(client.NewAppCredentialConfig(a.cfg.ClientID, a.cfg.ClientSecret)),
 		client.WithOpenApiHost(a.cfg.OpenAPIHost),
 		client.WithAutoReconnect(true),
-	)
+	}
+	if a.cfg.KeepAlive > 0 {
+		opts = append(opts, client.WithKeepAlive(a.cfg.KeepAlive))
+	}
+	cli := client.NewStreamClient(opts...)
 	cli.RegisterChatBotCallbackRouter(a.onMessage)
 	a.setState(qunzhu.StateLoggingIn)
 	wait := time.Second

@@ -124,7 +124,7 @@ func (w *world) waitOnline(t *testing.T) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // a reconnection takes ~12 s
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -337,5 +337,20 @@ func action(t *testing.T, w *world, body string) {
 	resp, err := httpPost(w.url+"/_emu/session", body)
 	if err != nil || resp != 200 {
 		t.Fatalf("action %s: %d %v", body, resp, err)
+	}
+}
+
+// TestRun_SurvivesAPongThatNeverComes: the gateway stops answering pings (a
+// network stall). The SDK v0.9.1 panics in a goroutine here and kills the
+// process; the pinned version reconnects, and messages flow again.
+func TestRun_SurvivesAPongThatNeverComes(t *testing.T) {
+	w := newWorld(t, func(_ *dtemu.Config, d *dingtalk.Config) { d.KeepAlive = 3 * time.Second })
+	w.waitOnline(t)
+	action(t, w, `{"action":"withhold_pong"}`)
+	waitFor(t, "a reconnection after the missed pong", func() bool { return w.emu.Stats().Opens >= 2 })
+	action(t, w, `{"action":"answer_pong"}`)
+	w.post(t, "周局长", "@群主助手 /ping", nil)
+	if in := w.next(t); strings.TrimSpace(in.Text) != "/ping" {
+		t.Errorf("after the stall = %+v", in)
 	}
 }
