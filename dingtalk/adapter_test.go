@@ -354,3 +354,25 @@ func TestRun_SurvivesAPongThatNeverComes(t *testing.T) {
 		t.Errorf("after the stall = %+v", in)
 	}
 }
+
+// TestInbound_UnregisteredGroupIgnoredButAcked: a group the robot was added
+// to but nobody registered gets no answer; its messages are acknowledged (not
+// redelivered forever) and its chat id is logged for the owner to copy.
+func TestInbound_UnregisteredGroupIgnoredButAcked(t *testing.T) {
+	w := newWorld(t, func(e *dtemu.Config, _ *dingtalk.Config) {
+		e.Groups = append(e.Groups, dtemu.GroupConfig{Name: "新建群", ChatID: "cidNEW==",
+			Members: []dtemu.Person{{Name: "周局长", UserID: "zhouju"}}})
+	})
+	w.waitOnline(t)
+	if _, _, err := w.emu.Post("新建群", "周局长", "@群主助手 /ping", nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the ack", func() bool { st := w.emu.Stats(); return st.Acks >= 1 && st.Pending == 0 })
+	if !strings.Contains(w.logs.String(), `chat_id="cidNEW=="`) {
+		t.Errorf("the chat id is not logged:\n%s", w.logs.String())
+	}
+	w.post(t, "周局长", "@群主助手 /ping", nil)
+	if in := w.next(t); in.GroupID != w.group.ID {
+		t.Errorf("first handled message = %+v, want the registered group's", in)
+	}
+}
