@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"net/url"
 	"slices"
@@ -95,6 +100,25 @@ func (d *demo) dtAsk(from, userID, text string) dtMessage {
 		return fmt.Errorf("not yet")
 	})
 	return found
+}
+
+// dtPicture posts a real PNG as from (DingTalk pushes pictures to the robot
+// with a downloadCode).
+func (d *demo) dtPicture(from string) {
+	d.t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 10, 10))
+	for i := range 10 {
+		img.Set(i, i, color.RGBA{R: 20, G: 160, B: 60, A: 255})
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		d.t.Fatal(err)
+	}
+	code, body := d.postJSON(d.dt+"/_emu/groups/"+url.PathEscape(dtGroup)+"/messages",
+		map[string]string{"from": from, "image_base64": base64.StdEncoding.EncodeToString(buf.Bytes())})
+	if code != http.StatusAccepted {
+		d.t.Fatalf("post picture: %d %s", code, body)
+	}
 }
 
 func (d *demo) dtAction(body string) {
@@ -245,6 +269,13 @@ func TestDemoDingTalkReports(t *testing.T) {
 	}
 	if got := d.dtAsk("吴科长", "wukz", "/交作业 本周巡查12次，整改5处"); !strings.Contains(got.Text, "执法大队") || !strings.Contains(got.Text, "（1/2）") {
 		t.Fatalf("hand in: %q", got.Text)
+	}
+	// The photo that follows, downloaded through the robot's file API.
+	seq0 := d.dtLastSeq()
+	d.dtPicture("吴科长")
+	d.dtExpect(seq0, "已附上 执法大队")
+	if status := d.dtAsk("周局长", "zhouju", "/作业").Text; !strings.Contains(status, "（有图）") {
+		t.Errorf("status after the photo: %q", status)
 	}
 	seq := d.dtLastSeq()
 	d.advanceTo(deadline.Add(-2*time.Hour + time.Minute))
