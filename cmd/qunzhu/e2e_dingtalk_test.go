@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"image"
@@ -9,6 +10,8 @@ import (
 	"image/png"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -432,5 +435,55 @@ func BenchmarkPingPerPlatform(b *testing.B) {
 			b.ReportMetric(pct(0.99), "p99-ms")
 			b.ReportMetric(0, "ns/op")
 		})
+	}
+}
+
+// TestDemoDingTalkOnlyWithoutWeChat: with wechat.enabled false only the
+// configured platform runs: no WeChat login is tried, /readyz is ok with
+// DingTalk alone, and DingTalk answers.
+func TestDemoDingTalkOnlyWithoutWeChat(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "dingtalk-only.yaml")
+	if err := os.WriteFile(cfgPath, []byte(`bot_names: [群主助手]
+wechat: {enabled: false}
+groups:
+  - name: 城管执法钉钉群
+    platform: dingtalk
+    chat_id: cidOnly==
+    members:
+      - {name: 周局长, unit: 市城管委, role: owner, dingtalk_userid: zhouju}
+dingtalk_emulator:
+  groups:
+    - name: 城管执法钉钉群
+      chat_id: cidOnly==
+      members:
+        - {name: 周局长, user_id: zhouju}
+emulator: {self: 群主助手}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := &demo{t: t, data: t.TempDir(), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	httpAddr, dtAddr := freeAddr(t), freeAddr(t)
+	d.http, d.dt = "http://"+httpAddr, "http://"+dtAddr
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	args := []string{"qunzhu", "demo", "--config", cfgPath, "--http", httpAddr, "--emu", freeAddr(t), "--dingtalk-emu", dtAddr, "--data", d.data}
+	go func() { d.done <- run(ctx, args, func(string) string { return "" }, d.stdout, d.stderr) }()
+	t.Cleanup(d.stop)
+	d.eventually("DingTalk online", func() error {
+		var r readyz
+		if err := d.getJSON(d.http+"/readyz", &r); err != nil {
+			return err
+		}
+		if r.Status != "ok" || r.Platforms["dingtalk"] != "online" || len(r.Platforms) != 1 {
+			return fmt.Errorf("readyz %+v", r)
+		}
+		return nil
+	})
+	if got := d.dtAsk("周局长", "zhouju", "/ping"); !strings.Contains(got.Text, "pong") {
+		t.Errorf("pong = %+v", got)
+	}
+	if strings.Contains(d.stderr.String(), "wechat session state") {
+		t.Error("a WeChat session was started although wechat.enabled is false")
 	}
 }
