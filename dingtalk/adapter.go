@@ -26,6 +26,9 @@ import (
 // adapter (and the SDK's connection-open call) at the emulator instead.
 const DefaultOpenAPIHost = "https://api.dingtalk.com"
 
+// DefaultOAPIHost is DingTalk's older API, where pictures are uploaded.
+const DefaultOAPIHost = "https://oapi.dingtalk.com"
+
 // Config is the robot's credentials and what the adapter feeds.
 type Config struct {
 	// ClientID and ClientSecret are the app's AppKey and AppSecret (Client
@@ -38,7 +41,10 @@ type Config struct {
 	// OpenAPIHost is where the OpenAPI and the stream's connection-open call
 	// go ("https://api.dingtalk.com").
 	OpenAPIHost string
-	Store       qunzhu.Store
+	// OAPIHost is where the older API that uploads pictures lives
+	// ("https://oapi.dingtalk.com").
+	OAPIHost string
+	Store    qunzhu.Store
 	// Handler gets every group message, as bot.Config.Handler does.
 	Handler func(ctx context.Context, in *qunzhu.Inbound)
 	Logger  *slog.Logger
@@ -106,6 +112,10 @@ func New(cfg Config) (*Adapter, error) {
 		cfg.OpenAPIHost = DefaultOpenAPIHost
 	}
 	cfg.OpenAPIHost = strings.TrimRight(cfg.OpenAPIHost, "/")
+	if cfg.OAPIHost == "" {
+		cfg.OAPIHost = DefaultOAPIHost
+	}
+	cfg.OAPIHost = strings.TrimRight(cfg.OAPIHost, "/")
 	if cfg.Clock == nil {
 		cfg.Clock = qunzhu.SystemClock{}
 	}

@@ -3,6 +3,8 @@ package dingtalk_test
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http/httptest"
@@ -100,7 +102,7 @@ func newWorld(t *testing.T, mod func(*dtemu.Config, *dingtalk.Config)) *world {
 	t.Cleanup(srv.Close)
 	t.Cleanup(w.emu.Close)
 	w.url = srv.URL
-	dcfg.OpenAPIHost = srv.URL
+	dcfg.OpenAPIHost, dcfg.OAPIHost = srv.URL, srv.URL
 	w.a, err = dingtalk.New(dcfg)
 	if err != nil {
 		t.Fatal(err)
@@ -374,5 +376,26 @@ func TestInbound_UnregisteredGroupIgnoredButAcked(t *testing.T) {
 	w.post(t, "周局长", "@群主助手 /ping", nil)
 	if in := w.next(t); in.GroupID != w.group.ID {
 		t.Errorf("first handled message = %+v, want the registered group's", in)
+	}
+}
+
+func TestSend_PictureUploadedThenSent(t *testing.T) {
+	w := newWorld(t, nil)
+	w.waitOnline(t)
+	ctx := context.Background()
+	pic := []byte("\x89PNG a broadcast picture")
+	sum := md5.Sum(pic)
+	if err := w.a.Send(ctx, &qunzhu.OutMessage{GroupID: w.group.ID, Kind: qunzhu.KindBroadcast, Text: "端午安康", Image: pic}); err != nil {
+		t.Fatal(err)
+	}
+	// A picture alone, with the token expired: the upload refreshes it.
+	w.emu.ExpireTokens()
+	if err := w.a.Send(ctx, &qunzhu.OutMessage{GroupID: w.group.ID, Kind: qunzhu.KindBroadcast, Image: pic}); err != nil {
+		t.Fatal(err)
+	}
+	got := w.robotMessages(t)
+	if len(got) != 3 || got[0].Text != "端午安康" || got[1].Type != "picture" || got[2].Type != "picture" ||
+		got[1].ImageMD5 != hex.EncodeToString(sum[:]) || got[2].ImageMD5 != got[1].ImageMD5 {
+		t.Fatalf("robot messages = %+v", got)
 	}
 }

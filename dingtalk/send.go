@@ -43,12 +43,24 @@ func (a *Adapter) Send(ctx context.Context, m *qunzhu.OutMessage) error {
 	if err != nil {
 		return err
 	}
-	text := m.Text
-	if text == "" && len(m.Image) > 0 {
-		// The group-send OpenAPI takes pictures only by public URL or media
-		// id; qunzhu keeps pictures in its database, so it says so instead.
-		text = "[图片：钉钉机器人暂不能发送本地图片，请在其他平台查看]"
+	if len(m.Image) > 0 {
+		// Text first, then the picture, as on WeChat. A retry after a failed
+		// picture repeats the text: at least once, never lost.
+		if m.Text != "" {
+			if err := a.sendText(ctx, m, chatID); err != nil {
+				return err
+			}
+		}
+		return a.sendPicture(ctx, chatID, m.Image)
 	}
+	return a.sendText(ctx, m, chatID)
+}
+
+// sendText sends m's text: by the sessionWebhook with real mentions when m
+// answers someone or mentions people and the webhook is valid, else by the
+// group send.
+func (a *Adapter) sendText(ctx context.Context, m *qunzhu.OutMessage, chatID string) error {
+	text := m.Text
 	ats := append(slices.Clip(m.At), a.mentionsIn(ctx, m.GroupID, text)...)
 	var atIDs []string
 	atText := text
@@ -71,7 +83,7 @@ func (a *Adapter) Send(ctx context.Context, m *qunzhu.OutMessage) error {
 		}
 	}
 	// The group send has no real mentions: the names stay as written.
-	return a.groupSend(ctx, chatID, text)
+	return a.groupSend(ctx, chatID, "sampleText", map[string]string{"content": text})
 }
 
 // chatID is the group's openConversationId.
@@ -146,12 +158,13 @@ func (a *Adapter) sendBySession(ctx context.Context, h sessionHook, text string,
 	return fmt.Errorf("dingtalk session send: errcode %d %s", res.ErrCode, res.ErrMsg)
 }
 
-// groupSend posts a text through the robot group-send OpenAPI, refreshing
-// the access token once if DingTalk says it is no longer valid.
-func (a *Adapter) groupSend(ctx context.Context, chatID, text string) error {
-	param, _ := json.Marshal(map[string]string{"content": text})
+// groupSend posts a message (msgKey sampleText, sampleImageMsg…) through
+// the robot group-send OpenAPI, refreshing the access token once if DingTalk
+// says it is no longer valid.
+func (a *Adapter) groupSend(ctx context.Context, chatID, msgKey string, msgParam map[string]string) error {
+	param, _ := json.Marshal(msgParam)
 	body := map[string]string{
-		"msgParam": string(param), "msgKey": "sampleText",
+		"msgParam": string(param), "msgKey": msgKey,
 		"openConversationId": chatID, "robotCode": a.cfg.RobotCode,
 	}
 	for attempt := 0; ; attempt++ {

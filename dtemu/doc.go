@@ -12,7 +12,8 @@
 //     it; POST /robot/sendBySession?session=… is a message's sessionWebhook,
 //     valid for a while after the message; POST
 //     /v1.0/robot/messageFiles/download turns a picture's downloadCode into a
-//     URL under /files/.
+//     URL under /files/; POST /media/upload (the older API's, token in the
+//     query) takes the robot's pictures for sampleImageMsg.
 //   - The control API has the shape of wxemu's: GET /_emu/groups, POST and
 //     GET /_emu/groups/{name}/messages, GET and POST /_emu/session (faults:
 //     expire the token or the session webhooks, throttle, fail with 5xx,

@@ -1,6 +1,8 @@
 package dtemu
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +12,9 @@ import (
 
 // tokenHeader is where the new-style OpenAPI takes the access token.
 const tokenHeader = "x-acs-dingtalk-access-token"
+
+// maxPicture bounds an uploaded picture (DingTalk: 20 MB for images).
+const maxPicture = 20 << 20
 
 // handleToken is 获取企业内部应用的accessToken.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -120,6 +125,12 @@ func (s *Server) handleGroupSend(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "invalidParameter.msgKey.invalid", "msgKey 或 msgParam 不合法")
 		return
 	}
+	if m.Type == "picture" {
+		if pic, ok := s.media[param["photoURL"]]; ok {
+			sum := md5.Sum(pic)
+			m.Text, m.ImageMD5 = "", hex.EncodeToString(sum[:])
+		}
+	}
 	if s.refuseLocked(w, g, false) {
 		return
 	}
@@ -192,6 +203,38 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"downloadUrl": s.baseURL + "/files/" + req.DownloadCode})
+}
+
+// handleMediaUpload is the older API's media/upload: a picture in, a media
+// id the group send takes as photoURL out. Errors come as errcodes with 200.
+func (s *Server) handleMediaUpload(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	exp, ok := s.tokens[r.URL.Query().Get("access_token")]
+	if !ok || time.Now().After(exp) {
+		s.stats.ExpiredTokens++
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"errcode": 40014, "errmsg": "不合法的access_token"})
+		return
+	}
+	s.mu.Unlock()
+	r.Body = http.MaxBytesReader(w, r.Body, maxPicture)
+	f, _, err := r.FormFile("media")
+	if err != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"errcode": 40004, "errmsg": "不合法的媒体文件"})
+		return
+	}
+	defer f.Close()
+	pic, err := io.ReadAll(f)
+	if err != nil || len(pic) == 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"errcode": 40004, "errmsg": "不合法的媒体文件"})
+		return
+	}
+	id := "@lA" + randomID(12)
+	s.mu.Lock()
+	s.media[id] = pic
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"errcode": 0, "errmsg": "ok", "type": "image", "media_id": id,
+		"created_at": time.Now().UnixMilli()})
 }
 
 // handleFile serves a picture a member sent.

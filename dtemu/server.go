@@ -37,6 +37,7 @@ type Server struct {
 	tokens   map[string]time.Time
 	sessions map[string]*session
 	files    map[string][]byte
+	media    map[string][]byte // pictures the robot uploaded, by media id
 	faults   faults
 	stats    Stats
 }
@@ -94,7 +95,7 @@ func New(cfg Config) *Server {
 		byName: map[string]*group{}, byChat: map[string]*group{},
 		changed: make(chan struct{}), tickets: map[string]time.Time{},
 		pending: map[string]*pendingFrame{}, acks: map[string]int{}, frames: map[string][]byte{},
-		tokens: map[string]time.Time{}, sessions: map[string]*session{}, files: map[string][]byte{},
+		tokens: map[string]time.Time{}, sessions: map[string]*session{}, files: map[string][]byte{}, media: map[string][]byte{},
 	}
 	for _, gc := range cfg.Groups {
 		g := &group{name: gc.Name, chatID: gc.ChatID, members: append([]Person(nil), gc.Members...)}
@@ -115,6 +116,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /robot/sendBySession", s.handleSessionSend)
 	m.HandleFunc("POST /v1.0/robot/messageFiles/download", s.handleDownload)
 	m.HandleFunc("GET /files/{code}", s.handleFile)
+	m.HandleFunc("POST /media/upload", s.handleMediaUpload)
 	m.Handle("GET /_emu/groups", s.control(s.handleControlGroups))
 	m.Handle("POST /_emu/groups/{name}/messages", s.control(s.handleControlPost))
 	m.Handle("GET /_emu/groups/{name}/messages", s.control(s.handleControlMessages))

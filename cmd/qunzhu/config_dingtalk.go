@@ -25,6 +25,9 @@ type DingTalkConfig struct {
 	// OpenAPIHost is https://api.dingtalk.com by default; the demo points it
 	// at the emulator.
 	OpenAPIHost string `yaml:"openapi_host"`
+	// OAPIHost is the older API that takes picture uploads
+	// (https://oapi.dingtalk.com by default).
+	OAPIHost string `yaml:"oapi_host"`
 	// Limits override the robot's defaults (20 a minute per group, no daily cap).
 	Limits PlatformLimitsConfig `yaml:"limits"`
 }
@@ -66,6 +69,7 @@ func (c *Config) loadDingTalk(getenv func(string) string) error {
 		"QUNZHU_DINGTALK_CLIENT_ID":      &d.ClientID,
 		"QUNZHU_DINGTALK_CLIENT_SECRET":  &d.ClientSecret,
 		"QUNZHU_DINGTALK_OPENAPI_HOST":   &d.OpenAPIHost,
+		"QUNZHU_DINGTALK_OAPI_HOST":      &d.OAPIHost,
 		"QUNZHU_DINGTALK_LIMITS_ACCOUNT": &d.Limits.Account,
 		"QUNZHU_DINGTALK_LIMITS_GROUP":   &d.Limits.Group,
 	} {
@@ -97,9 +101,12 @@ func (c *Config) validateDingTalk() []error {
 	if d.ClientSecret == "" {
 		bad("dingtalk.client_secret: missing (or client_secret_file, QUNZHU_DINGTALK_CLIENT_SECRET)")
 	}
-	if d.OpenAPIHost != "" {
-		if u, err := url.Parse(d.OpenAPIHost); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad("dingtalk.openapi_host: %q is not an absolute http(s) URL", d.OpenAPIHost)
+	for name, v := range map[string]string{"openapi_host": d.OpenAPIHost, "oapi_host": d.OAPIHost} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("dingtalk.%s: %q is not an absolute http(s) URL", name, v)
 		}
 	}
 	if _, err := d.Limits.limits(qunzhu.PlatformDingTalk); err != nil {

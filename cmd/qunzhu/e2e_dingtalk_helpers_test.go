@@ -31,6 +31,8 @@ type dtMessage struct {
 	Bot       bool     `json:"bot"`
 	Text      string   `json:"text"`
 	Via       string   `json:"via"`
+	Type      string   `json:"type"`
+	ImageMD5  string   `json:"image_md5"`
 	AtUserIDs []string `json:"at_user_ids"`
 }
 

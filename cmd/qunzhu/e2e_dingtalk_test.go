@@ -191,6 +191,9 @@ func TestDemoBroadcastAcrossPlatforms(t *testing.T) {
 		code = regexpFind(t, `/确认 (\d{6})`, m.Text)
 		return nil
 	})
+	seq := d.lastSeq(wx)
+	d.postPicture(wx, "周局长")
+	d.expectFromBot(wx, seq, "图片已附到群发")
 	seq, dtSeq := d.lastSeq(wx), d.dtLastSeq()
 	d.say(wx, "周局长", "/确认 "+code)
 	d.expectFromBot(wx, seq, "端午安康，城管工作群的同志们辛苦了！")
@@ -198,6 +201,16 @@ func TestDemoBroadcastAcrossPlatforms(t *testing.T) {
 		t.Errorf("broadcast in DingTalk = %+v, want a group send", got)
 	}
 	d.expectFromBot(wx, seq, "已完成：2个群全部送达")
+	// The picture too, uploaded as media and sent by the group send.
+	var pics int
+	for _, m := range d.dtMessages(dtSeq) {
+		if m.Bot && m.Type == "picture" && m.ImageMD5 != "" {
+			pics++
+		}
+	}
+	if pics != 1 {
+		t.Errorf("pictures in DingTalk = %d, want 1", pics)
+	}
 }
 
 // TestDemoWebhooksToDingTalk: a signed /api/v1/messages reaches the DingTalk

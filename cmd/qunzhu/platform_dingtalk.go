@@ -24,7 +24,7 @@ func wireDingTalk(a *app, handle func(context.Context, *qunzhu.Inbound)) (*platf
 		return nil, err
 	}
 	ad, err := dingtalk.New(dingtalk.Config{
-		ClientID: d.ClientID, ClientSecret: d.ClientSecret, RobotCode: d.RobotCode, OpenAPIHost: d.OpenAPIHost,
+		ClientID: d.ClientID, ClientSecret: d.ClientSecret, RobotCode: d.RobotCode, OpenAPIHost: d.OpenAPIHost, OAPIHost: d.OAPIHost,
 		Store: a.store, Handler: handle, Logger: a.log.With("component", "dingtalk"), Clock: a.clock,
 	})
 	if err != nil {
@@ -72,7 +72,8 @@ func startDingTalkEmu(cfg *Config, addr string, getenv func(string) string, log 
 		emu.Close()
 		return nil, err
 	}
-	cfg.DingTalk.ClientID, cfg.DingTalk.ClientSecret, cfg.DingTalk.OpenAPIHost = ecfg.ClientID, ecfg.ClientSecret, url
+	cfg.DingTalk.ClientID, cfg.DingTalk.ClientSecret = ecfg.ClientID, ecfg.ClientSecret
+	cfg.DingTalk.OpenAPIHost, cfg.DingTalk.OAPIHost = url, url
 	return &demoEmu{label: "钉钉模拟器 DingTalk emulator", url: url, stop: stop}, nil
 }
 
