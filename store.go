@@ -40,6 +40,7 @@ type Tx interface {
 	LedgerTx
 	HonorTx
 	CaptureTx
+	PlatformTx
 }
 
 // Outbox is the sender's side of the store.

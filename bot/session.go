@@ -41,6 +41,9 @@ func (b *Bot) remap(ctx context.Context, wb *openwechat.Bot) (*session, error) {
 	}
 	sess := &session{bot: wb, self: self, groups: map[int64]*openwechat.Group{}, byUser: map[string]int64{}}
 	for _, g := range registered {
+		if g.Platform != qunzhu.PlatformWeChat {
+			continue // DingTalk and WeCom groups are their adapters'
+		}
 		var found []*openwechat.Group
 		for _, sg := range all {
 			if sg.NickName == g.Name {

@@ -53,6 +53,9 @@ func handleMemberAdd(req *Request) (string, error) {
 		}
 	}
 
+	if req.In.Platform.StableIDs() {
+		return addByMention(req, name, unit, role)
+	}
 	tx, groupID := req.Tx, req.In.GroupID
 	if old, err := tx.MemberByName(groupID, name); err == nil {
 		return "", errAlreadyRegistered(old)
@@ -195,4 +198,32 @@ func roleOrder(r qunzhu.Role) int {
 		return 1
 	}
 	return 2
+}
+
+// addByMention registers a member on a platform with stable ids (DingTalk,
+// WeCom): the @-mention carries the person's user id, which the platform
+// vouches for, so the member is bound at once and needs no /认证 code.
+func addByMention(req *Request, name, unit string, role qunzhu.Role) (string, error) {
+	in := req.In
+	if len(in.MentionIDs) != 1 {
+		return "", qunzhu.Errorf(qunzhu.EINVALID,
+			"在%s群里登记成员，请 @ 要登记的那一个人（@ 带着对方的账号）。例：/成员 添加 @张三 单位=市城管委", in.Platform.Chinese())
+	}
+	uid := in.MentionIDs[0]
+	if old, err := req.Tx.MemberByUserID(in.GroupID, uid); err == nil {
+		return "", qunzhu.Errorf(qunzhu.ECONFLICT, "这个账号已经登记为「%s」（%s，%s）。", old.Name, old.Unit, old.Role.Chinese())
+	} else if qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
+		return "", err
+	}
+	if old, err := req.Tx.MemberByName(in.GroupID, name); err == nil {
+		return "", qunzhu.Errorf(qunzhu.ECONFLICT, "「%s」已经登记过了（%s，%s）。", old.Name, old.Unit, old.Role.Chinese())
+	} else if qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
+		return "", err
+	}
+	m := &qunzhu.Member{GroupID: in.GroupID, Name: name, Unit: unit, Role: role, Bound: true, BoundAt: req.Now,
+		Identity: qunzhu.Identity{SessionKey: uid, UserID: uid, DisplayName: name}}
+	if err := req.Tx.CreateMember(m); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("已登记 %s（%s，%s），%s账号已确认，无需认证码。", m.Name, m.Unit, m.Role.Chinese(), in.Platform.Chinese()), nil
 }

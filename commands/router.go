@@ -397,8 +397,12 @@ func replyMessage(in *qunzhu.Inbound, text string, now time.Time) *qunzhu.OutMes
 	if boundMember(in) == nil {
 		m.Priority = qunzhu.PriorityGuestReply
 	}
+	if in.Sender.UserID != "" {
+		// A real mention where the platform has them (DingTalk, WeCom).
+		m.At = []qunzhu.At{{Name: senderName(in), UserID: in.Sender.UserID}}
+	}
 	if in.Private {
-		m.Text, m.ToUser = text, in.Sender.SessionKey
+		m.Text, m.ToUser, m.At = text, in.Sender.SessionKey, nil
 	}
 	if in.ID != "" {
 		m.DedupKey = "reply:" + in.ID

@@ -54,6 +54,10 @@ type FallbackConfig struct {
 	Poll time.Duration
 	// Location is where times in the notices are read (Asia/Shanghai).
 	Location *time.Location
+	// Platform is the platform whose session the fallback watches, named in
+	// every notice ("qunzhu 的钉钉已断开"); "" is WeChat. Only WeChat has a
+	// login page and a daily cap.
+	Platform qunzhu.Platform
 }
 
 // DefaultFallback is the fallback for a production account: quiet through
@@ -128,6 +132,9 @@ func NewFallback(store qunzhu.Store, session Session, n Notifier, limiter qunzhu
 	}
 	if cfg.Location == nil {
 		cfg.Location = chinaTime()
+	}
+	if cfg.Platform == "" {
+		cfg.Platform = qunzhu.PlatformWeChat
 	}
 	return &Fallback{store: store, session: session, notifier: n, limiter: limiter,
 		clock: clock, log: logger, cfg: cfg, kick: make(chan struct{}, 1)}
@@ -223,7 +230,7 @@ func (f *Fallback) watchOutage(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	if f.cfg.AlertEvery > 0 && f.limiter != nil {
-		res, err := f.limiter.Allow(ctx, keyOutageAlert, qunzhu.Limit{Rate: 1, Period: f.cfg.AlertEvery, Burst: 1})
+		res, err := f.limiter.Allow(ctx, f.outageKey(), qunzhu.Limit{Rate: 1, Period: f.cfg.AlertEvery, Burst: 1})
 		switch {
 		case err != nil:
 			f.log.Warn("fallback: limiter unavailable, alerting anyway", "err", err)
@@ -236,8 +243,8 @@ func (f *Fallback) watchOutage(ctx context.Context, now time.Time) error {
 	f.alerts++
 	f.alertedAt = now
 	f.enqueue("outage", f.outageText(ctx, st, now), now)
-	f.log.Warn("fallback: WeChat session down, alerting the fallback robot",
-		"state", st, "down_since", f.downSince, "alert", f.alerts)
+	f.log.Warn("fallback: chat session down, alerting the fallback robot",
+		"platform", f.cfg.Platform, "state", st, "down_since", f.downSince, "alert", f.alerts)
 	return nil
 }
 
@@ -266,7 +273,7 @@ func (f *Fallback) forwardUrgent(ctx context.Context, now time.Time) error {
 		}); err != nil {
 			return err
 		}
-		text := fmt.Sprintf("【微信已掉线 %s，紧急消息转发】%s：\n%s", chineseDuration(now.Sub(f.downSince)), group, m.Text)
+		text := fmt.Sprintf("【%s已掉线 %s，紧急消息转发】%s：\n%s", f.cfg.Platform.Chinese(), chineseDuration(now.Sub(f.downSince)), group, m.Text)
 		retry, err := f.notifier.Notify(ctx, text)
 		switch {
 		case err != nil && retry:
@@ -351,19 +358,25 @@ func (f *Fallback) allow(ctx context.Context, key string, l qunzhu.Limit) bool {
 	return res.Allowed
 }
 
-// outageText is the alert: what to do first, then what is known.
+// outageText is the alert: which platform is down and what to do first,
+// then what is known.
 func (f *Fallback) outageText(ctx context.Context, st qunzhu.SessionState, now time.Time) string {
-	text := "qunzhu 已掉线，请扫码登录：" + f.cfg.LoginURL
-	if f.cfg.LoginURL == "" {
-		text = "qunzhu 已掉线，请扫码登录（未配置 public_url，登录页地址未知）"
+	var text string
+	switch {
+	case f.cfg.Platform != qunzhu.PlatformWeChat:
+		text = fmt.Sprintf("qunzhu 的%s机器人已断开，请检查应用凭证和网络（其他平台的群不受影响）。", f.cfg.Platform.Chinese())
+	case f.cfg.LoginURL == "":
+		text = "qunzhu 的微信已掉线，请扫码登录（未配置 public_url，登录页地址未知）"
+	default:
+		text = "qunzhu 的微信已掉线，请扫码登录：" + f.cfg.LoginURL
 	}
 	text += fmt.Sprintf("\n状态：%s，掉线于 %s（已 %s）。", st.Chinese(),
 		f.downSince.In(f.cfg.Location).Format("01-02 15:04"), chineseDuration(now.Sub(f.downSince)))
-	if f.banned {
+	if f.banned && f.cfg.Platform == qunzhu.PlatformWeChat {
 		text += "\n原因：微信在手机上退出了网页登录，或账号受到限制（1102）；请先在手机上确认账号状态。"
 	}
 	if n, ok := f.pending(ctx); ok {
-		text += fmt.Sprintf("\n待发送 %d 条消息，登录后按优先级补发，不会丢失。", n)
+		text += fmt.Sprintf("\n待发送 %d 条消息，恢复后按优先级补发，不会丢失。", n)
 	}
 	if f.alerts > 1 {
 		text += fmt.Sprintf("\n（第 %d 次提醒）", f.alerts)
@@ -372,11 +385,21 @@ func (f *Fallback) outageText(ctx context.Context, st qunzhu.SessionState, now t
 }
 
 func (f *Fallback) recoveredText(ctx context.Context, now time.Time) string {
-	text := fmt.Sprintf("qunzhu 已恢复在线（掉线 %s）。", chineseDuration(now.Sub(f.downSince)))
+	text := fmt.Sprintf("qunzhu 的%s已恢复在线（掉线 %s）。", f.cfg.Platform.Chinese(), chineseDuration(now.Sub(f.downSince)))
 	if n, ok := f.pending(ctx); ok && n > 0 {
 		text += fmt.Sprintf("积压的 %d 条消息正在按优先级补发。", n)
 	}
 	return text
+}
+
+// outageKey is the outage alert's limiter key: WeChat keeps its old key,
+// each other platform has its own, so one platform's alert never silences
+// another's.
+func (f *Fallback) outageKey() string {
+	if f.cfg.Platform == qunzhu.PlatformWeChat {
+		return keyOutageAlert
+	}
+	return keyOutageAlert + ":" + string(f.cfg.Platform)
 }
 
 // pending is the queue's length, for the notices; ok is false if the store fails.

@@ -139,16 +139,16 @@ func TestFallbackAlertsOncePerOutageAfterGraceAndRepeats(t *testing.T) {
 	e.at(t, 20*time.Second)
 	e.session.set(qunzhu.StateWaitingScan)
 	e.at(t, 15*time.Second)
-	e.wantPosts(t, 1, "qunzhu 已掉线，请扫码登录："+loginURL, "等待扫码", "掉线于 06-19 14:00", "待发送 1 条")
+	e.wantPosts(t, 1, "qunzhu 的微信已掉线，请扫码登录："+loginURL, "等待扫码", "掉线于 06-19 14:00", "待发送 1 条")
 
 	e.at(t, 30*time.Minute)
 	e.wantPosts(t, 1) // one alert per outage, however the state moves
 	e.at(t, 31*time.Minute)
-	e.wantPosts(t, 2, "qunzhu 已掉线，请扫码登录", "（第 2 次提醒）", "已 1 小时 2 分钟")
+	e.wantPosts(t, 2, "qunzhu 的微信已掉线，请扫码登录", "（第 2 次提醒）", "已 1 小时 2 分钟")
 
 	e.session.set(qunzhu.StateOnline)
 	e.at(t, time.Minute)
-	e.wantPosts(t, 3, "qunzhu 已恢复在线（掉线 1 小时 3 分钟）", "积压的 1 条消息")
+	e.wantPosts(t, 3, "qunzhu 的微信已恢复在线（掉线 1 小时 3 分钟）", "积压的 1 条消息")
 	e.at(t, time.Hour)
 	e.wantPosts(t, 3)
 }
@@ -168,7 +168,7 @@ func TestFallbackBanAlertsAtOnce(t *testing.T) {
 	e := newFallback(t, nil)
 	e.session.set(qunzhu.StateBanned)
 	e.at(t, time.Second)
-	e.wantPosts(t, 1, "qunzhu 已掉线，请扫码登录", "1102", "手机上")
+	e.wantPosts(t, 1, "qunzhu 的微信已掉线，请扫码登录", "1102", "手机上")
 	// The bot tries to log in again at once; the alert keeps the cause.
 	e.session.set(qunzhu.StateWaitingScan)
 	e.at(t, time.Hour)
@@ -191,7 +191,7 @@ func TestFallbackFlappingSessionIsRateLimited(t *testing.T) {
 	e.at(t, 5*time.Minute)
 	e.wantPosts(t, 2)
 	e.at(t, 3*time.Minute) // 10 min 1 s after the first alert
-	e.wantPosts(t, 3, "qunzhu 已掉线，请扫码登录")
+	e.wantPosts(t, 3, "qunzhu 的微信已掉线，请扫码登录")
 }
 
 func TestFallbackRetriesARobotThatFailsAndGivesUpOnARefusal(t *testing.T) {
@@ -210,7 +210,7 @@ func TestFallbackRetriesARobotThatFailsAndGivesUpOnARefusal(t *testing.T) {
 	e.at(t, 11*time.Second)
 	e.wantPosts(t, 0) // second failure; next try after 20 s
 	e.at(t, 21*time.Second)
-	e.wantPosts(t, 1, "qunzhu 已掉线，请扫码登录")
+	e.wantPosts(t, 1, "qunzhu 的微信已掉线，请扫码登录")
 
 	// A permanent refusal (wrong key) is given up, not retried forever.
 	e.robot.fail = func(string) (bool, error) { return false, errors.New("wecom robot: errcode 93000") }
@@ -280,4 +280,17 @@ func TestFallbackRunAlertsOnStateChange(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	e.session.set(qunzhu.StateBanned)
 	waitFor(t, "the alert", func() bool { return len(e.robot.got()) == 1 })
+}
+
+func TestFallbackNamesThePlatformThatIsDown(t *testing.T) {
+	e := newFallback(t, func(c *outbox.FallbackConfig) { c.Platform = qunzhu.PlatformDingTalk })
+	e.session.set(qunzhu.StateOffline)
+	e.at(t, 2*time.Minute)
+	e.wantPosts(t, 1, "qunzhu 的钉钉机器人已断开", "其他平台的群不受影响", "已掉线")
+	if got := e.robot.got()[0]; strings.Contains(got, "扫码") {
+		t.Errorf("a DingTalk outage asks for a WeChat scan: %q", got)
+	}
+	e.session.set(qunzhu.StateOnline)
+	e.at(t, time.Minute)
+	e.wantPosts(t, 2, "qunzhu 的钉钉已恢复在线")
 }

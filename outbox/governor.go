@@ -71,10 +71,22 @@ const keyAccount = "account"
 
 func groupKey(id int64) string { return fmt.Sprintf("group:%d", id) }
 
-// governor asks the Limiter before each send.
+// accountKey is the account's key on platform p: WeChat keeps the key it
+// always had; each other platform's robot has its own.
+func accountKey(p qunzhu.Platform) string {
+	if p == "" || p == qunzhu.PlatformWeChat {
+		return keyAccount
+	}
+	return keyAccount + ":" + string(p)
+}
+
+// governor asks the Limiter before each send. Each platform's lane has its
+// own governor, limits and account key; group keys are our group ids, unique
+// across platforms.
 type governor struct {
-	limiter qunzhu.Limiter
-	limits  Limits
+	limiter  qunzhu.Limiter
+	limits   Limits
+	platform qunzhu.Platform // "" for a sender without a platform lane (WeChat)
 }
 
 // allowGroup reports whether one more message fits the group's limit and, if not,
@@ -86,7 +98,7 @@ func (g governor) allowGroup(ctx context.Context, groupID int64) (bool, time.Dur
 // allowAccount reports whether the account's steady pace allows a send now.
 // The daily volume is the dailyCap's, counted in the store.
 func (g governor) allowAccount(ctx context.Context) (bool, time.Duration, error) {
-	return g.allow(ctx, keyAccount, g.limits.Account)
+	return g.allow(ctx, accountKey(g.platform), g.limits.Account)
 }
 
 func (g governor) allow(ctx context.Context, key string, l qunzhu.Limit) (bool, time.Duration, error) {

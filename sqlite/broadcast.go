@@ -15,20 +15,28 @@ const broadcastColumns = `id, status, code, expires_at, author_id, author_name, 
 
 // OwnedGroups lists the groups in which the person behind sessionKey is a
 // bound owner. WeChat gives one person one session key in every group of a
-// login, so this is "the groups this person owns", proven by /认证 (or the
-// config) in each of them, never by a display name.
+// login, and DingTalk and WeCom one user id everywhere, so this is "the
+// groups this person owns", proven by /认证, a platform id or the config in
+// each of them, never by a display name. Across platforms the person is
+// known by the configured person key: owners sharing the key of a bound
+// member behind sessionKey own their groups together.
 func (t *tx) OwnedGroups(sessionKey string) ([]*qunzhu.Group, error) {
 	if sessionKey == "" {
 		return nil, nil
 	}
-	rows, err := t.query(ownedGroupsQuery, sessionKey)
+	rows, err := t.query(ownedGroupsQuery, sessionKey, sessionKey)
 	return collect(rows, err, scanGroup, "owned groups")
 }
 
 // ownedGroupsQuery repeats "session_key <> ”" so members_session_key is used.
 const ownedGroupsQuery = `SELECT g.id, g.platform, g.chat_id, g.name, g.created_at, g.updated_at
-	FROM members m JOIN "groups" g ON g.id = m.group_id
-	WHERE m.session_key = ? AND m.session_key <> '' AND m.bound = 1 AND m.role = 'owner'
+	FROM "groups" g WHERE g.id IN (
+		SELECT group_id FROM members
+			WHERE session_key = ? AND session_key <> '' AND bound = 1 AND role = 'owner'
+		UNION
+		SELECT group_id FROM members
+			WHERE person <> '' AND bound = 1 AND role = 'owner' AND person IN (SELECT person FROM members
+				WHERE session_key = ? AND session_key <> '' AND bound = 1 AND person <> ''))
 	ORDER BY g.id`
 
 // CreateBroadcast stores a broadcast and its targets in order.

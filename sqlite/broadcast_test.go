@@ -392,7 +392,7 @@ func TestBroadcastQueryPlans_UseIndexes(t *testing.T) {
 		{"progress counts", progressCountQuery, []any{"broadcast:1"}, "outbox_ref"},
 		{"progress problems", progressProblemsQuery, []any{"broadcast:1"}, "outbox_ref"},
 		{"StopBroadcast", stopBroadcastQuery, []any{"x", 0, "broadcast:1"}, "outbox_ref"},
-		{"OwnedGroups", ownedGroupsQuery, []any{"@zhang"}, "members_session_key"},
+		{"OwnedGroups", ownedGroupsQuery, []any{"@zhang", "@zhang"}, "members_session_key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

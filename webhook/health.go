@@ -32,9 +32,12 @@ type ReadyResponse struct {
 	Store  string `json:"store"` // "ok" or "error"
 	// StoreReason says why the store refuses writes (its files changed under
 	// it, a read-only disk); absent when it is fine or failed otherwise.
-	StoreReason string        `json:"store_reason,omitempty"`
-	WeChat      string        `json:"wechat"` // a qunzhu.SessionState, or "unknown"
-	Outbox      *OutboxReport `json:"outbox"` // null when the store fails
+	StoreReason string `json:"store_reason,omitempty"`
+	WeChat      string `json:"wechat"` // a qunzhu.SessionState, or "unknown"
+	// Platforms is each configured platform's session state, by platform
+	// ("wechat", "dingtalk", "wecom"); any one not online makes it degraded.
+	Platforms map[string]string `json:"platforms,omitempty"`
+	Outbox    *OutboxReport     `json:"outbox"` // null when the store fails
 	// Daily is the day's count against the account's daily cap; null when
 	// no sender is wired.
 	Daily *DailyReport `json:"daily,omitempty"`
@@ -91,6 +94,15 @@ func (s *server) handleReadyz(c *gin.Context) {
 		resp.WeChat = string(s.state())
 		if resp.WeChat != string(qunzhu.StateOnline) {
 			resp.Status = ReadyDegraded
+		}
+	}
+	if s.plats != nil {
+		resp.Platforms = map[string]string{}
+		for p, st := range s.plats() {
+			resp.Platforms[string(p)] = string(st)
+			if st != qunzhu.StateOnline {
+				resp.Status = ReadyDegraded
+			}
 		}
 	}
 

@@ -42,6 +42,9 @@ type Deps struct {
 	// State reports the chat session state for /readyz; nil when no chat
 	// session is wired (reported as "unknown").
 	State func() qunzhu.SessionState
+	// Platforms reports every configured platform's session for /readyz
+	// (WeChat included); nil when only State is wired.
+	Platforms func() map[qunzhu.Platform]qunzhu.SessionState
 	// Clock decides the timestamp window; nil means the system clock.
 	Clock  qunzhu.Clock
 	Logger *slog.Logger // nil discards
@@ -85,6 +88,7 @@ type server struct {
 	store   qunzhu.Store
 	sources map[string]Source
 	state   func() qunzhu.SessionState
+	plats   func() map[qunzhu.Platform]qunzhu.SessionState
 	clock   qunzhu.Clock
 	logger  *slog.Logger
 	limiter qunzhu.Limiter
@@ -120,6 +124,7 @@ func NewServer(d Deps) http.Handler {
 		store:   d.Store,
 		sources: make(map[string]Source, len(d.Sources)),
 		state:   d.State,
+		plats:   d.Platforms,
 		clock:   d.Clock,
 		logger:  d.Logger,
 		limiter: d.Limiter,

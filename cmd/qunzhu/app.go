@@ -33,14 +33,17 @@ type app struct {
 	store   *sqlite.Store
 	limiter qunzhu.Limiter
 	closeRL func() error
-	bot     *bot.Bot
-	sender  *outbox.Sender
-	router  *commands.Router
-	runner  *schedule.Runner
-	clock   qunzhu.Clock
-	httpLn  net.Listener
-	http    *http.Server
-	metrics *metrics.Metrics
+	bot     *bot.Bot // nil when wechat.enabled is false
+	// delivery drains the outbox, one lane per platform.
+	delivery *outbox.Router
+	// platforms are the official platforms configured (DingTalk, WeCom).
+	platforms []*platformPart
+	router    *commands.Router
+	runner    *schedule.Runner
+	clock     qunzhu.Clock
+	httpLn    net.Listener
+	http      *http.Server
+	metrics   *metrics.Metrics
 	// dashboard is the web dashboard's handler, mounted under /ui.
 	dashboard http.Handler
 	// services are long-running parts a feature adds in wireFeatures (the
@@ -122,6 +125,9 @@ func (c *Config) limits() (outbox.Limits, error) {
 func (c *Config) bootstrap() map[string][]string {
 	out := map[string][]string{}
 	for _, g := range c.Groups {
+		if p, _ := g.platform(); p != qunzhu.PlatformWeChat {
+			continue // official platforms bind by user id, not display name
+		}
 		for _, m := range g.Members {
 			if r, _ := qunzhu.ParseRole(m.Role); r.AtLeast(qunzhu.RoleAdmin) {
 				out[g.Name] = append(out[g.Name], m.Name)
@@ -179,19 +185,33 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 	}
 	a.router = commands.NewRouter(store, commands.Config{BotNames: cfg.BotNames, BindCodeTTL: ttl, Logger: log, Location: loc,
 		OnCommand: a.metrics.Command, Limiter: a.limiter, MemberCommands: member, GuestCommands: guest})
-	a.bot = bot.New(store, bot.Config{
-		DataDir:   cfg.DataDir,
-		Transport: opt.transport,
-		Handler: func(ctx context.Context, in *qunzhu.Inbound) {
-			if err := a.router.Handle(ctx, in); err != nil {
-				log.Error("handle group message", "group_id", in.GroupID, "err", err)
-			}
-		},
-		QRWriter:  opt.qrWriter,
-		Bootstrap: cfg.bootstrap(),
-		Logger:    log,
-		Clock:     clock,
-	})
+	handle := func(ctx context.Context, in *qunzhu.Inbound) {
+		if err := a.router.Handle(ctx, in); err != nil {
+			log.Error("handle group message", "platform", in.Platform, "group_id", in.GroupID, "err", err)
+		}
+	}
+	if cfg.WeChat.enabled() {
+		a.bot = bot.New(store, bot.Config{
+			DataDir:   cfg.DataDir,
+			Transport: opt.transport,
+			Handler:   handle,
+			QRWriter:  opt.qrWriter,
+			Bootstrap: cfg.bootstrap(),
+			Logger:    log,
+			Clock:     clock,
+		})
+	}
+	for _, wire := range platformWirings {
+		part, err := wire(a, handle)
+		if err != nil {
+			a.closeRL()
+			store.Close()
+			return nil, err
+		}
+		if part != nil {
+			a.platforms = append(a.platforms, part)
+		}
+	}
 	a.runner = schedule.NewRunner(clock, 0, log.With("component", "schedule"))
 	senderCfg := outbox.Config{Limits: limits}
 	if err := wireFeatures(a, &senderCfg); err != nil {
@@ -200,7 +220,18 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		return nil, err
 	}
 	wireCodeDelivery(a, &senderCfg)
-	a.sender = outbox.NewSender(store, a.bot, a.limiter, clock, log.With("component", "outbox"), senderCfg)
+	var lanes []outbox.Lane
+	if a.bot != nil {
+		lanes = append(lanes, outbox.Lane{Platform: qunzhu.PlatformWeChat, Messenger: a.bot, Config: senderCfg})
+	}
+	for _, p := range a.platforms {
+		lanes = append(lanes, outbox.Lane{Platform: p.platform, Messenger: p.messenger, Config: officialSender(senderCfg, p.limits)})
+	}
+	if a.delivery, err = outbox.NewRouter(store, a.limiter, clock, log.With("component", "outbox"), lanes...); err != nil {
+		a.closeRL()
+		store.Close()
+		return nil, err
+	}
 
 	cfgSources, err := cfg.webhookSources()
 	if err != nil {
@@ -217,7 +248,8 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 	}
 	a.http = &http.Server{
 		Handler: webhook.NewServer(webhook.Deps{
-			Store: store, Sources: sources, State: a.bot.State, Logger: log.With("component", "webhook"),
+			Store: store, Sources: sources, State: a.wechatState(), Platforms: a.platformStates,
+			Logger:    log.With("component", "webhook"),
 			DemoClock: opt.demoClock, OnClockAdvance: a.runner.Kick,
 			Login: a.loginPage(), Daily: a.dailyUsage,
 
@@ -242,34 +274,6 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 	return a, nil
 }
 
-// registerGroups makes the configured groups and members exist; the config wins
-// for their unit and role.
-func registerGroups(ctx context.Context, store qunzhu.Store, groups []GroupConfig) error {
-	return store.Update(ctx, func(tx qunzhu.Tx) error {
-		for _, gc := range groups {
-			g, _, err := tx.EnsureGroup(gc.Name)
-			if err != nil {
-				return fmt.Errorf("register group %q: %w", gc.Name, err)
-			}
-			for _, mc := range gc.Members {
-				role, _ := qunzhu.ParseRole(mc.Role)
-				m, err := tx.MemberByName(g.ID, mc.Name)
-				switch {
-				case qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND:
-					err = tx.CreateMember(&qunzhu.Member{GroupID: g.ID, Name: mc.Name, Unit: mc.Unit, Role: role})
-				case err == nil && (m.Unit != mc.Unit || m.Role != role):
-					m.Unit, m.Role = mc.Unit, role
-					err = tx.UpdateMember(m)
-				}
-				if err != nil {
-					return fmt.Errorf("register member %q of %q: %w", mc.Name, gc.Name, err)
-				}
-			}
-		}
-		return nil
-	})
-}
-
 // run serves until ctx ends, then shuts down in order: stop taking webhooks,
 // let the sender finish the send in flight, log the bot out of its loop, close
 // the store.
@@ -280,7 +284,7 @@ func (a *app) run(ctx context.Context) error {
 	defer stopBot()
 	var wg sync.WaitGroup
 	httpErr := make(chan error, 1)
-	wg.Add(4 + len(a.services))
+	wg.Add(3 + len(a.services))
 	go func() {
 		defer wg.Done()
 		_ = a.runner.Run(ctx)
@@ -303,16 +307,21 @@ func (a *app) run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		defer close(senderDone)
-		if err := a.sender.Run(ctx); err != nil {
+		if err := a.delivery.Run(ctx); err != nil {
 			a.log.Error("outbox sender stopped", "err", err)
 		}
 	}()
-	go func() {
-		defer wg.Done()
-		if err := a.bot.Run(botCtx); err != nil {
-			a.log.Error("bot stopped", "err", err)
-		}
-	}()
+	// The chat sessions stop after the sender recorded its send in flight.
+	sessions := a.sessionRuns()
+	wg.Add(len(sessions))
+	for _, run := range sessions {
+		go func() {
+			defer wg.Done()
+			if err := run(botCtx); err != nil {
+				a.log.Error("chat session stopped", "err", err)
+			}
+		}()
+	}
 
 	var err error
 	select {
@@ -335,6 +344,30 @@ func (a *app) run(ctx context.Context) error {
 	}
 	return err
 }
+
+// sessionRuns are the chat sessions to run: the WeChat bot and each
+// configured official platform.
+func (a *app) sessionRuns() []func(context.Context) error {
+	var runs []func(context.Context) error
+	if a.bot != nil {
+		runs = append(runs, a.bot.Run)
+	}
+	for _, p := range a.platforms {
+		runs = append(runs, p.run)
+	}
+	return runs
+}
+
+// wechatState is /readyz's wechat field; nil (unknown) when WeChat is off.
+func (a *app) wechatState() func() qunzhu.SessionState {
+	if a.bot == nil {
+		return nil
+	}
+	return a.bot.State
+}
+
+// platformStates is /readyz's view of every platform's session.
+func (a *app) platformStates() map[qunzhu.Platform]qunzhu.SessionState { return a.delivery.States() }
 
 // httpURL is the base URL of the HTTP server for people and tests.
 func (a *app) httpURL() string { return "http://" + a.httpLn.Addr().String() }

@@ -66,6 +66,12 @@ type Config struct {
 	Dashboard DashboardConfig `yaml:"dashboard"`
 	// Honor tunes the weekly 红黑榜 (features_honor.go).
 	Honor HonorConfig `yaml:"honor"`
+	// WeChat switches the personal WeChat account off (config_platforms.go).
+	WeChat WeChatConfig `yaml:"wechat"`
+	// DingTalk is the DingTalk robot (config_dingtalk.go); off without client_id.
+	DingTalk DingTalkConfig `yaml:"dingtalk"`
+	// DingTalkEmulator describes the demo's emulated DingTalk groups.
+	DingTalkEmulator *DingTalkEmulatorConfig `yaml:"dingtalk_emulator"`
 }
 
 // MaskingConfig lists the numbers that must stay readable in groups although
@@ -92,10 +98,15 @@ type EmulatorConfig struct {
 	} `yaml:"groups"`
 }
 
-// GroupConfig registers a group and its first members (owners and admins are
-// bound by display name at the first login).
+// GroupConfig registers a group and its first members. On WeChat, owners and
+// admins are bound by display name at the first login; on DingTalk and WeCom
+// the group is found by chat_id and members by their user id.
 type GroupConfig struct {
-	Name    string         `yaml:"name"`
+	Name string `yaml:"name"`
+	// Platform is wechat (the default), dingtalk or wecom.
+	Platform string `yaml:"platform"`
+	// ChatID is the platform's group id: DingTalk openConversationId, WeCom chatid.
+	ChatID  string         `yaml:"chat_id"`
 	Members []MemberConfig `yaml:"members"`
 }
 
@@ -110,6 +121,10 @@ type MemberConfig struct {
 	Mobile     string `yaml:"mobile"`
 	WeComID    string `yaml:"wecom_userid"`
 	DingTalkID string `yaml:"dingtalk_userid"`
+	// Person links this member to the same official's members in other
+	// groups and on other platforms (any key, e.g. "zhouju"): a /群发 from
+	// one reaches the groups all of them own.
+	Person string `yaml:"person"`
 }
 
 // SourceConfig is one system allowed to post webhooks. The secret comes from
@@ -243,6 +258,9 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 	errs = append(errs, cfg.loadDelivery(getenv)...)
 	cfg.loadDashboard(getenv)
 	errs = append(errs, cfg.loadWebhookTokens(getenv)...)
+	if err := cfg.loadDingTalk(getenv); err != nil {
+		errs = append(errs, err)
+	}
 	return cfg, errors.Join(errs...)
 }
 
@@ -281,24 +299,7 @@ func (c *Config) validate() error {
 		bad("retention: %s is too short: the daily cap counts today's messages; use at least %s",
 			time.Duration(c.Retention), schedule.MinRetention)
 	}
-	seen := map[string]bool{}
-	for i, g := range c.Groups {
-		if strings.TrimSpace(g.Name) == "" {
-			bad("groups[%d].name: empty", i)
-		}
-		if seen[g.Name] {
-			bad("groups[%d].name: %q is listed twice", i, g.Name)
-		}
-		seen[g.Name] = true
-		for j, m := range g.Members {
-			if strings.TrimSpace(m.Name) == "" {
-				bad("groups[%d].members[%d].name: empty", i, j)
-			}
-			if _, ok := qunzhu.ParseRole(m.Role); !ok {
-				bad("groups[%d].members[%d].role: %q is not owner, admin or member", i, j, m.Role)
-			}
-		}
-	}
+	errs = append(errs, c.validateGroups()...)
 	names := map[string]bool{}
 	for i, s := range c.Sources {
 		if s.Name == "" {
@@ -328,6 +329,7 @@ func (c *Config) validate() error {
 	errs = append(errs, c.Tasks.validate()...)
 	errs = append(errs, c.validateDashboard()...)
 	errs = append(errs, c.Honor.validate()...)
+	errs = append(errs, c.validateDingTalk()...)
 	return errors.Join(errs...)
 }
 

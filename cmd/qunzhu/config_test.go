@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,15 +90,73 @@ func TestConfigEnvironmentOverridesAndSecretFiles(t *testing.T) {
 }
 
 func TestBuiltInDemoConfigIsValid(t *testing.T) {
-	cfg, err := loadConfig("", demoYAML, func(string) string { return "" })
+	// The demo's DingTalk emulator hands out these settings at start.
+	env := map[string]string{"QUNZHU_DINGTALK_CLIENT_ID": "dingdemoapp", "QUNZHU_DINGTALK_CLIENT_SECRET": "s"}
+	cfg, err := loadConfig("", demoYAML, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := cfg.validate(); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Emulator == nil || len(cfg.Emulator.Groups) < len(cfg.Groups) {
-		t.Fatalf("demo config must put every registered group in the emulator")
+	emulated := map[string]bool{}
+	for _, g := range cfg.Emulator.Groups {
+		emulated["wechat:"+g.Name] = true
+	}
+	for _, g := range cfg.DingTalkEmulator.Groups {
+		emulated["dingtalk:"+g.ChatID] = true
+	}
+	platforms := map[string]bool{}
+	for _, g := range cfg.Groups {
+		p, _ := g.platform()
+		platforms[string(p)] = true
+		key := "wechat:" + g.Name
+		if p.StableIDs() {
+			key = string(p) + ":" + g.ChatID
+		}
+		if !emulated[key] {
+			t.Errorf("demo group %s is in no emulator", key)
+		}
+	}
+	if !platforms["wechat"] || !platforms["dingtalk"] {
+		t.Errorf("demo platforms = %v, want WeChat and DingTalk groups", platforms)
+	}
+}
+
+func TestConfigPlatformsNameTheBadSetting(t *testing.T) {
+	dt := "dingtalk: {client_id: app, client_secret: s}\n"
+	checkConfigCases(t, []configCase{
+		{dt + "groups: [{name: 钉钉群, platform: dingtalk, chat_id: cid1}]", ""},
+		{"groups: [{name: 钉钉群, platform: dingtalk, chat_id: cid1}]", "groups[0].platform: dingtalk is not configured (dingtalk.client_id)"},
+		{dt + "groups: [{name: 钉钉群, platform: dingtalk}]", "groups[0].chat_id: missing"},
+		{dt + "groups: [{name: 群, chat_id: cid1}]", "groups[0].chat_id: WeChat groups have no stable id"},
+		{dt + "groups: [{name: 群, platform: feishu}]", `groups[0].platform: "feishu" is not wechat, dingtalk or wecom`},
+		{dt + "groups: [{name: 甲, platform: dingtalk, chat_id: c}, {name: 乙, platform: dd, chat_id: c}]", `groups[1].chat_id: "c" is listed twice`},
+		// Two DingTalk groups may share a name; a WeChat one of that name too.
+		{dt + "groups: [{name: 甲, platform: dingtalk, chat_id: c}, {name: 甲, platform: 钉钉, chat_id: d}, {name: 甲}]", ""},
+		{dt + "groups: [{name: 甲, platform: dingtalk, chat_id: c, members: [{name: 张, dingtalk_userid: u}, {name: 李, dingtalk_userid: u}]}]", `groups[0].members[1]: user id "u" is listed twice`},
+		{"dingtalk: {client_id: app}", "dingtalk.client_secret: missing"},
+		{"dingtalk: {client_secret: s}", "dingtalk.client_id: missing"},
+		{"dingtalk: {client_id: app, client_secret: s, openapi_host: api.dingtalk.com}", "dingtalk.openapi_host"},
+		{"dingtalk: {client_id: app, client_secret: s, limits: {group: fast}}", "dingtalk.limits.group"},
+		{"wechat: {enabled: false}\ngroups: [{name: 群}]", "groups[0].platform: wechat is not configured (wechat.enabled)"},
+	})
+}
+
+func TestConfigDingTalkSecretFromFileNeverPrinted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(path, []byte("topsecret-dingtalk-value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadChecked("dingtalk: {client_id: app, client_secret_file: " + path + "}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DingTalk.ClientSecret != "topsecret-dingtalk-value" {
+		t.Errorf("secret = %q", cfg.DingTalk.ClientSecret)
+	}
+	if s := fmt.Sprintf("%v %+v", cfg.DingTalk, cfg.DingTalk); strings.Contains(s, "topsecret") {
+		t.Errorf("printed config holds the secret: %s", s)
 	}
 }
 

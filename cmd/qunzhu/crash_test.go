@@ -42,7 +42,7 @@ func TestCrashKillsLoseNothing(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	emu, emuURL := startEmulator(t, true)
-	c := &crashRun{t: t, bin: bin, emuURL: emuURL, data: t.TempDir(), http: freeAddr(t), logs: cmp.Or(os.Getenv("QUNZHU_CRASH_LOGS"), t.TempDir())}
+	c := &crashRun{t: t, bin: bin, emuURL: emuURL, data: t.TempDir(), http: freeAddr(t), dtAddr: freeAddr(t), logs: cmp.Or(os.Getenv("QUNZHU_CRASH_LOGS"), t.TempDir())}
 	c.start()
 	t.Cleanup(c.stop)
 
@@ -123,6 +123,7 @@ type crashRun struct {
 	emuURL string
 	data   string
 	http   string
+	dtAddr string // the demo's DingTalk emulator, restarted with each run
 	logs   string
 	prefix []string // arguments before "demo" (bin is then a wrapper, e.g. strace, and prefix ends with qunzhu)
 	env    []string // added to the environment
@@ -145,7 +146,8 @@ func (c *crashRun) start() {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	args := append(append([]string(nil), c.prefix...), "demo", "--http", c.http, "--emu-url", c.emuURL, "--data", c.data)
+	args := append(append([]string(nil), c.prefix...), "demo", "--http", c.http, "--emu-url", c.emuURL,
+		"--dingtalk-emu", c.dtAddr, "--data", c.data)
 	cmd := exec.Command(c.bin, args...)
 	cmd.Env = append(os.Environ(),
 		"QUNZHU_DEMO_SECRET="+testSecret,

@@ -187,6 +187,9 @@ func (c *Config) loginURL() string {
 
 // loginPage is the login page's part of the HTTP server.
 func (a *app) loginPage() *webhook.LoginPage {
+	if a.bot == nil {
+		return nil
+	}
 	return &webhook.LoginPage{QRCode: a.bot.QRCode, StateSince: a.bot.StateSince, Token: a.cfg.LoginToken}
 }
 
@@ -231,15 +234,25 @@ func wireDelivery(a *app, senderCfg *outbox.Config) error {
 			*x.dst = time.Duration(*x.src)
 		}
 	}
-	fb := outbox.NewFallback(a.store, a.bot, robot, a.limiter, a.clock, a.log.With("component", "fallback"), fc)
-	prev := senderCfg.DailyCapReached
-	senderCfg.DailyCapReached = func(ctx context.Context, sent int, resume time.Time) {
-		if prev != nil {
-			prev(ctx, sent, resume)
+	if a.bot != nil {
+		fb := outbox.NewFallback(a.store, a.bot, robot, a.limiter, a.clock, a.log.With("component", "fallback"), fc)
+		prev := senderCfg.DailyCapReached
+		senderCfg.DailyCapReached = func(ctx context.Context, sent int, resume time.Time) {
+			if prev != nil {
+				prev(ctx, sent, resume)
+			}
+			fb.DailyCapReached(ctx, sent, resume)
 		}
-		fb.DailyCapReached(ctx, sent, resume)
+		a.services = append(a.services, fb.Run)
 	}
-	a.services = append(a.services, fb.Run)
+	// Each official platform's robot has its own outage notice, naming it;
+	// urgent copies stay WeChat's (the official platforms deliver them).
+	for _, p := range a.platforms {
+		pc := fc
+		pc.Platform, pc.UrgentAfter = p.platform, 0
+		fb := outbox.NewFallback(a.store, p.session, robot, a.limiter, a.clock, a.log.With("component", "fallback", "platform", string(p.platform)), pc)
+		a.services = append(a.services, fb.Run)
+	}
 	a.log.Info("fallback robot configured", "robot", robot, "alert_after", fc.AlertAfter,
 		"alert_every", fc.AlertEvery, "repeat_every", fc.RepeatEvery, "urgent_after", fc.UrgentAfter)
 	return nil

@@ -71,12 +71,29 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		cfg.LoginToken = hex.EncodeToString(b)
 	}
-	if err := cfg.validate(); err != nil {
-		return fmt.Errorf("invalid configuration:\n%w", err)
-	}
 	log, err := newLogger(cfg.LogLevel, stderr)
 	if err != nil {
 		return err
+	}
+	// The official platforms' emulators first: they give the platforms the
+	// credentials and addresses the configuration is checked with.
+	var emus []*demoEmu
+	defer func() {
+		for _, e := range emus {
+			e.stop()
+		}
+	}()
+	for _, p := range demoPlatforms {
+		e, err := p.start(cfg, *f.platformEmu[p.name], getenv, log)
+		if err != nil {
+			return err
+		}
+		if e != nil {
+			emus = append(emus, e)
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
 
 	emuURL := strings.TrimRight(f.emuURL, "/")
@@ -107,6 +124,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintf(stdout, "qunzhu %s 演示已启动 / demo started\n", version)
 	fmt.Fprintf(stdout, "  微信模拟器 WeChat emulator: %s   (群 groups: %s/_emu/groups)\n", emuURL, emuURL)
+	for _, e := range emus {
+		fmt.Fprintf(stdout, "  %s: %s   (群 groups: %s/_emu/groups)\n", e.label, e.url, e.url)
+	}
 	fmt.Fprintf(stdout, "  Webhook 服务 server:        %s\n", a.httpURL())
 	fmt.Fprintf(stdout, "  数据目录 data dir:          %s\n", cfg.DataDir)
 	fmt.Fprintf(stdout, "  演示时钟 demo clock:        %s/_demo/clock   (POST {\"advance\":\"25h\"} 快进 / jump ahead)\n", a.httpURL())

@@ -160,7 +160,7 @@ func startDemoOn(t *testing.T, emuURL string, env map[string]string) *demo {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	args := []string{"qunzhu", "demo", "--http", httpAddr, "--emu-url", emuURL, "--data", d.data}
+	args := []string{"qunzhu", "demo", "--http", httpAddr, "--emu-url", emuURL, "--dingtalk-emu", freeAddr(t), "--data", d.data}
 	go func() { d.done <- run(ctx, args, func(k string) string { return vars[k] }, d.stdout, d.stderr) }()
 	t.Cleanup(d.stop)
 	return d
@@ -296,7 +296,7 @@ func TestDeliveryLogoutAlertsReloginsAndDrainsInPriorityOrder(t *testing.T) {
 		return nil
 	})
 
-	robot.waitPost(d, from, "qunzhu 已掉线，请扫码登录：")
+	robot.waitPost(d, from, "qunzhu 的微信已掉线，请扫码登录：")
 	alert := robot.got()[from]
 	m := loginLink.FindStringSubmatch(alert)
 	if m == nil || !strings.HasPrefix(m[1], d.http+"/login?token=") {
@@ -373,7 +373,7 @@ func TestDeliveryBanHoldsAndAlerts(t *testing.T) {
 		t.Fatal(err)
 	}
 	robot.waitPost(d, from, "1102")
-	if a := robot.got()[len(robot.got())-1]; !strings.Contains(a, "qunzhu 已掉线，请扫码登录："+d.http+"/login") {
+	if a := robot.got()[len(robot.got())-1]; !strings.Contains(a, "qunzhu 的微信已掉线，请扫码登录："+d.http+"/login") {
 		t.Errorf("ban alert = %q, want the login link", a)
 	}
 	code, out := d.webhook(cadres, "封号期间的告警：请立即处理。", "while-banned")

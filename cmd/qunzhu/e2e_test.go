@@ -31,6 +31,7 @@ type demo struct {
 	t      testing.TB
 	http   string // webhook server base URL
 	emu    string // emulator base URL
+	dt     string // DingTalk emulator base URL
 	data   string
 	stdout *syncBuffer
 	stderr *syncBuffer
@@ -70,14 +71,18 @@ func freeAddr(t testing.TB) string {
 func startDemo(t testing.TB, env map[string]string) *demo {
 	t.Helper()
 	d := &demo{t: t, data: t.TempDir(), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	httpAddr, emuAddr := freeAddr(t), freeAddr(t)
-	d.http, d.emu = "http://"+httpAddr, "http://"+emuAddr
+	httpAddr, emuAddr, dtAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	d.http, d.emu, d.dt = "http://"+httpAddr, "http://"+emuAddr, "http://"+dtAddr
 	vars := map[string]string{
 		"QUNZHU_DEMO_SECRET":    testSecret,
 		"QUNZHU_LIMITS_ACCOUNT": "1000/1s,1000",
 		"QUNZHU_LIMITS_GROUP":   "1000/1s,1000",
 		"QUNZHU_LIMITS_JITTER":  "0s",
 		"QUNZHU_LOG_LEVEL":      "debug",
+		// The DingTalk robot's 20 a minute per group, raised on both sides.
+		"QUNZHU_DINGTALK_LIMITS_ACCOUNT":  "1000/1s,1000",
+		"QUNZHU_DINGTALK_LIMITS_GROUP":    "1000/1s,1000",
+		"QUNZHU_DINGTALK_EMU_GROUP_LIMIT": "-1",
 	}
 	for k, v := range env {
 		vars[k] = v
@@ -85,7 +90,7 @@ func startDemo(t testing.TB, env map[string]string) *demo {
 	getenv := func(k string) string { return vars[k] }
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	args := []string{"qunzhu", "demo", "--http", httpAddr, "--emu", emuAddr, "--data", d.data}
+	args := []string{"qunzhu", "demo", "--http", httpAddr, "--emu", emuAddr, "--dingtalk-emu", dtAddr, "--data", d.data}
 	go func() { d.done <- run(ctx, args, getenv, d.stdout, d.stderr) }()
 	t.Cleanup(d.stop)
 	d.waitOnline()
@@ -157,8 +162,9 @@ func (d *demo) postJSON(u string, body any) (int, []byte) {
 }
 
 type readyz struct {
-	Status string `json:"status"`
-	WeChat string `json:"wechat"`
+	Status    string            `json:"status"`
+	WeChat    string            `json:"wechat"`
+	Platforms map[string]string `json:"platforms"`
 }
 
 func (d *demo) wechatState() string {
@@ -172,8 +178,12 @@ func (d *demo) wechatState() string {
 func (d *demo) waitOnline() {
 	d.t.Helper()
 	d.eventually("the bot to log in", func() error {
-		if st := d.wechatState(); st != "online" {
-			return fmt.Errorf("wechat state %q", st)
+		var r readyz
+		if err := d.getJSON(d.http+"/readyz", &r); err != nil {
+			return err
+		}
+		if r.WeChat != "online" || r.Platforms["dingtalk"] != "online" {
+			return fmt.Errorf("wechat %q, platforms %v", r.WeChat, r.Platforms)
 		}
 		return nil
 	})

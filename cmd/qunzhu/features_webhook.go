@@ -200,7 +200,8 @@ func wireWebhooks(a *app) error {
 // demoSources are the webhook sources of the demo besides "demo", one of
 // each kind, all with the demo secret as secret and token, so every endpoint
 // can be tried with the one secret the demo prints: the 12345 hotline routing
-// 市城管委 to 城管工作群 and 区委办 to 区委干部工作群, a WeCom and a DingTalk
+// 市城管委 to 城管工作群, 区委办 to 区委干部工作群 and 执法大队 to the DingTalk
+// group 钉钉:城管执法钉钉群, a WeCom and a DingTalk
 // robot, and an Alertmanager route "ops".
 func demoSources(secret string) []webhook.Source {
 	return []webhook.Source{
@@ -209,6 +210,7 @@ func demoSources(secret string) []webhook.Source {
 			Routes: []webhook.Route{
 				{Unit: "市城管委", Groups: []string{"城管工作群"}},
 				{Unit: "区委办", Groups: []string{"区委干部工作群"}},
+				{Unit: "执法大队", Groups: []string{"钉钉:城管执法钉钉群"}},
 			}},
 		{Name: "wecom", Kind: webhook.KindWeCom, Token: secret, Group: "区委干部工作群", Limit: webhook.DefaultLimit(webhook.KindWeCom)},
 		{Name: "dingtalk", Kind: webhook.KindDingTalk, Token: secret, Secret: secret, Group: "城管工作群", Limit: webhook.DefaultLimit(webhook.KindDingTalk)},

@@ -27,8 +27,8 @@ func main() {
 const usage = `qunzhu (群主) — 政务微信工作群机器人 / a bot for government WeChat work groups
 
 用法 usage:
-  qunzhu demo   [--http ADDR] [--emu ADDR | --emu-url URL] [--data DIR] [--config FILE]
-                                                                          内置微信模拟器演示 / demo with the built-in WeChat emulator
+  qunzhu demo   [--http ADDR] [--emu ADDR | --emu-url URL] [--dingtalk-emu ADDR] [--data DIR] [--config FILE]
+                                                                          内置微信、钉钉模拟器演示 / demo with the built-in WeChat and DingTalk emulators
                                                                           (--emu-url: 用已在运行的 cmd/wxemu / use a running cmd/wxemu)
   qunzhu serve  [--http ADDR] [--data DIR] [--config FILE]                真实微信账号 / a real WeChat account
   qunzhu config check [--config FILE]                                     检查配置 / validate the configuration

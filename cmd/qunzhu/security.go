@@ -40,8 +40,13 @@ func wireCodeDelivery(a *app, senderCfg *outbox.Config) {
 	}
 }
 
-// dailyUsage is the sender's count against the daily cap, for /readyz.
+// dailyUsage is personal WeChat's count against its daily cap, for /readyz:
+// the one platform with a daily cap. Zero when WeChat is off.
 func (a *app) dailyUsage() (sent, limit, reserved int) {
-	u := a.sender.Usage()
+	s := a.delivery.Sender(qunzhu.PlatformWeChat)
+	if s == nil {
+		return 0, 0, 0
+	}
+	u := s.Usage()
 	return u.Sent, u.Cap, u.Reserved
 }

@@ -16,6 +16,9 @@ type commonFlags struct {
 	// emuURL points demo at an emulator that runs on its own (cmd/wxemu), so
 	// it outlives the process: the crash test kills qunzhu, not WeChat.
 	emuURL string
+	// platformEmu is each official platform's emulator address in the demo
+	// (--dingtalk-emu …), by demoPlatform name.
+	platformEmu map[string]*string
 }
 
 func parseFlags(name string, args []string, stderr io.Writer, withEmu bool) (*commonFlags, error) {
@@ -28,6 +31,10 @@ func parseFlags(name string, args []string, stderr io.Writer, withEmu bool) (*co
 	if withEmu {
 		fs.StringVar(&f.emu, "emu", "127.0.0.1:8090", "listen address of the built-in WeChat emulator")
 		fs.StringVar(&f.emuURL, "emu-url", "", "use the WeChat emulator already running at this URL (cmd/wxemu) instead of starting one")
+		f.platformEmu = map[string]*string{}
+		for _, p := range demoPlatforms {
+			f.platformEmu[p.name] = fs.String(p.name+"-emu", p.defAddr, "listen address of the built-in "+p.name+" emulator")
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
