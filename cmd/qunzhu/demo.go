@@ -39,7 +39,10 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	if f.data == "" && cfg.DataDir == "" {
+	// A demo in a fresh directory of its own gets three weeks of sample
+	// history (demo_sample.go); one given a data directory keeps what is there.
+	sample := f.data == "" && cfg.DataDir == ""
+	if sample {
 		dir, err := os.MkdirTemp("", "qunzhu-demo-")
 		if err != nil {
 			return err
@@ -114,13 +117,23 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		}()
 	}
 
+	demoClock := &qunzhu.OffsetClock{}
 	a, err := startApp(ctx, cfg, log, appOptions{
 		transport: wxemu.Transport(emuURL),
 		sources:   append([]webhook.Source{{Name: demoSource, Secret: secret}}, demoSources(secret)...),
-		demoClock: &qunzhu.OffsetClock{},
+		demoClock: demoClock,
 	})
 	if err != nil {
 		return err
+	}
+	if sample {
+		loc, err := cfg.location()
+		if err != nil {
+			return err
+		}
+		if err := seedDemo(ctx, a.store, demoClock, loc); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "qunzhu %s 演示已启动 / demo started\n", version)
 	fmt.Fprintf(stdout, "  微信模拟器 WeChat emulator: %s   (群 groups: %s/_emu/groups)\n", emuURL, emuURL)
