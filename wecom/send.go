@@ -208,6 +208,7 @@ func mentionIDs(tx qunzhu.Tx, groupID int64, m *qunzhu.OutMessage) ([]string, er
 // can and never inside a character.
 func splitText(text string, max int) []string {
 	var parts []string
+	text = strings.TrimRight(text, "\n")
 	for len(text) > max {
 		cut := strings.LastIndexByte(text[:max], '\n')
 		if cut <= 0 {
