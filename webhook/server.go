@@ -54,6 +54,10 @@ type Deps struct {
 	// Login, when set, serves the WeChat login page (/login, /login/qr.png)
 	// that fallback alerts link to; nil: the routes do not exist.
 	Login *LoginPage
+	// Mounts are platform callbacks served as they are, path → handler for
+	// GET and POST (the WeCom smart robot's callback URL); each checks its
+	// platform's own signature.
+	Mounts map[string]http.Handler
 }
 
 // server holds the dependencies the handlers share.
@@ -72,6 +76,7 @@ type server struct {
 	demoClock      *qunzhu.OffsetClock
 	onClockAdvance func()
 	login          *LoginPage
+	mounts         map[string]http.Handler
 }
 
 // NewServer returns the webhook HTTP handler: probes, the generic and hotline
@@ -98,6 +103,7 @@ func NewServer(d Deps) http.Handler {
 		demoClock:      d.DemoClock,
 		onClockAdvance: d.OnClockAdvance,
 		login:          d.Login,
+		mounts:         d.Mounts,
 	}
 	if s.clock == nil {
 		s.clock = qunzhu.SystemClock{}

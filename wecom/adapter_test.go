@@ -56,8 +56,12 @@ func newRig(t *testing.T) *rig {
 		if r.group, err = tx.CreatePlatformGroup(qunzhu.PlatformWeCom, testChat, testGroup); err != nil {
 			return err
 		}
-		return tx.CreateMember(&qunzhu.Member{GroupID: r.group.ID, Name: "张三", Role: qunzhu.RoleOwner, Bound: true,
-			Identity: qunzhu.Identity{SessionKey: "zhangsan", UserID: "zhangsan", DisplayName: "张三"}})
+		if err := tx.CreateMember(&qunzhu.Member{GroupID: r.group.ID, Name: "张三", Role: qunzhu.RoleOwner, Bound: true,
+			Identity: qunzhu.Identity{SessionKey: "zhangsan", UserID: "zhangsan", DisplayName: "张三"}}); err != nil {
+			return err
+		}
+		return tx.CreateMember(&qunzhu.Member{GroupID: r.group.ID, Name: "李四", Bound: true,
+			Identity: qunzhu.Identity{SessionKey: "lisi", UserID: "lisi", DisplayName: "李四"}})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +205,7 @@ func TestBadCallbacksChangeNothing(t *testing.T) {
 		t.Errorf("handler ran %d times", n)
 	}
 	for _, table := range []string{"wecom_inbound", "outbox", "members"} {
-		want := map[string]int{"members": 1}[table]
+		want := map[string]int{"members": 2}[table]
 		if n := r.rows(table); n != want {
 			t.Errorf("%s has %d rows, want %d", table, n, want)
 		}
@@ -232,6 +236,17 @@ func TestReplyUsesResponseURLOnceThenTheRobot(t *testing.T) {
 	got = r.robotMessages(got[0].Seq)
 	if len(got) != 1 || got[0].Via != "webhook" || got[0].Type != "text" || len(got[0].Mentions) != 1 || got[0].Mentions[0] != "zhangsan" {
 		t.Fatalf("second send: %+v", got)
+	}
+	// A reply naming someone else (a 督办 assignee) goes through the robot,
+	// which notifies both for real, even while its response_url is fresh.
+	res2 := r.post("张三", "/督办 @李四 事项", nil)
+	if err := r.adapter.Send(ctx, &qunzhu.OutMessage{GroupID: r.group.ID, Kind: qunzhu.KindReply, DedupKey: "reply:" + res2.MsgID,
+		Text: qunzhu.Mention("张三") + "【督办#1】事项 " + qunzhu.Mention("李四")}); err != nil {
+		t.Fatal(err)
+	}
+	got = r.robotMessages(res2.Seq)
+	if len(got) != 1 || got[0].Via != "webhook" || strings.Join(got[0].Mentions, ",") != "zhangsan,lisi" {
+		t.Fatalf("reply naming another: %+v", got)
 	}
 	// A feature's At list wins over names in the text.
 	at := &qunzhu.OutMessage{GroupID: r.group.ID, Kind: qunzhu.KindReminder, Text: "提醒", At: []qunzhu.At{{Name: "路人", UserID: "luren"}}}

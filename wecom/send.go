@@ -34,15 +34,16 @@ const (
 // group without a usable robot key, other errors are retried by the sender.
 func (a *Adapter) Send(ctx context.Context, m *qunzhu.OutMessage) error {
 	var (
-		g   *qunzhu.Group
-		ids []string
+		g          *qunzhu.Group
+		ids        []string
+		leadIsSelf bool
 	)
 	err := a.cfg.Store.View(ctx, func(tx qunzhu.Tx) error {
 		var err error
 		if g, err = tx.GroupByID(m.GroupID); err != nil {
 			return err
 		}
-		ids, err = mentionIDs(tx, g.ID, m)
+		ids, leadIsSelf, err = mentionIDs(tx, g.ID, m)
 		return err
 	})
 	if err != nil {
@@ -52,7 +53,14 @@ func (a *Adapter) Send(ctx context.Context, m *qunzhu.OutMessage) error {
 		return qunzhu.Errorf(qunzhu.ENOTFOUND, "群「%s」不在企业微信上。", g.Ref())
 	}
 	text := m.Text
-	if msgID, ok := strings.CutPrefix(m.DedupKey, "reply:"); ok && text != "" {
+	// A reply that mentions only its asker quotes the question through
+	// response_url; one that names others (a 督办 assignee) goes through the
+	// robot, whose mentioned_list is the documented way to notify them.
+	others := len(ids)
+	if leadIsSelf {
+		others--
+	}
+	if msgID, ok := strings.CutPrefix(m.DedupKey, "reply:"); ok && text != "" && others == 0 {
 		sent, err := a.replyByURL(ctx, msgID, text)
 		if err != nil {
 			return err
@@ -179,29 +187,37 @@ func unwrapURL(err error) error {
 // mentionIDs are the userids a message mentions: the feature's At list, or
 // else the members of the group whose names the text mentions ("@name" +
 // U+2005), so every feature's mentions notify on WeCom without knowing it.
-func mentionIDs(tx qunzhu.Tx, groupID int64, m *qunzhu.OutMessage) ([]string, error) {
-	var ids []string
+// leadIsSelf reports that the first id is the mention that opens the text
+// (the asker a reply is addressed to), and that it is mentioned only there.
+func mentionIDs(tx qunzhu.Tx, groupID int64, m *qunzhu.OutMessage) (ids []string, leadIsSelf bool, err error) {
 	for _, at := range m.At {
 		if at.UserID != "" && !slices.Contains(ids, at.UserID) {
 			ids = append(ids, at.UserID)
 		}
 	}
 	if len(ids) > 0 || !strings.Contains(m.Text, "@") {
-		return ids, nil
+		return ids, false, nil
 	}
 	members, err := tx.Members(groupID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	for _, mm := range mentionRE.FindAllStringSubmatch(m.Text, -1) {
+	for i, mm := range mentionRE.FindAllStringSubmatchIndex(m.Text, -1) {
+		name := m.Text[mm[2]:mm[3]]
 		for _, mem := range members {
 			id := mem.Identity.UserID
-			if id != "" && (mem.Name == mm[1] || mem.Identity.Name() == mm[1]) && !slices.Contains(ids, id) {
+			if id == "" || (mem.Name != name && mem.Identity.Name() != name) {
+				continue
+			}
+			if !slices.Contains(ids, id) {
+				leadIsSelf = leadIsSelf || (i == 0 && mm[0] == 0 && len(ids) == 0)
 				ids = append(ids, id)
+			} else if id == ids[0] {
+				leadIsSelf = false // the asker is also mentioned further on
 			}
 		}
 	}
-	return ids, nil
+	return ids, leadIsSelf, nil
 }
 
 // splitText cuts text into parts of at most max bytes, at line ends where it

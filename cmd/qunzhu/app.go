@@ -41,6 +41,8 @@ type app struct {
 	// services are long-running parts a feature adds in wireFeatures (the
 	// fallback robot's watch); run starts each and waits for it at shutdown.
 	services []func(context.Context) error
+	// mounts are platform callbacks the HTTP server serves (WeCom's).
+	mounts map[string]http.Handler
 }
 
 // appOptions are what differs between serve and demo.
@@ -51,6 +53,8 @@ type appOptions struct {
 	// demoClock replaces the wall clock for the domain (deadlines, reminders)
 	// and exposes /_demo/clock; nil in production.
 	demoClock *qunzhu.OffsetClock
+	// wecomAPI replaces WeCom's API host (the demo's WeCom emulator).
+	wecomAPI string
 }
 
 // newLogger builds the process logger at the configured level.
@@ -171,7 +175,13 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		store.Close()
 		return nil, err
 	}
-	a.sender = outbox.NewSender(store, a.bot, a.limiter, clock, log.With("component", "outbox"), senderCfg)
+	wc, err := a.wireWeCom(ctx, opt.wecomAPI) // WeCom platform (platform_wecom.go)
+	if err != nil {
+		a.closeRL()
+		store.Close()
+		return nil, err
+	}
+	a.sender = outbox.NewSender(store, messengerFor(a.bot, wc), a.limiter, clock, log.With("component", "outbox"), senderCfg)
 
 	cfgSources, err := cfg.webhookSources()
 	if err != nil {
@@ -184,7 +194,8 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		Handler: webhook.NewServer(webhook.Deps{
 			Store: store, Sources: sources, State: a.bot.State, Logger: log.With("component", "webhook"),
 			DemoClock: opt.demoClock, OnClockAdvance: a.runner.Kick,
-			Login: a.loginPage(),
+			Login:  a.loginPage(),
+			Mounts: a.mounts, // platform callbacks (WeCom)
 
 			// Webhook intake: per-source rate limits, times in messages.
 			Limiter: a.limiter, Location: loc,

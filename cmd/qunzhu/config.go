@@ -48,6 +48,8 @@ type Config struct {
 	Reports ReportsConfig `yaml:"reports"`
 	// Tasks tunes 督办 (features_task.go).
 	Tasks TasksConfig `yaml:"tasks"`
+	// WeCom is the WeCom platform (config_wecom.go); nil: not started.
+	WeCom *WeComConfig `yaml:"wecom"`
 }
 
 // EmulatorConfig lists who is in each emulated WeChat group, registered or not.
@@ -188,6 +190,9 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 	if err := cfg.loadWebhookTokens(getenv); err != nil {
 		return nil, err
 	}
+	if err := cfg.loadWeCom(getenv); err != nil { // WeCom platform
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -258,6 +263,7 @@ func (c *Config) validate() error {
 	errs = append(errs, c.Broadcasts.validate()...)
 	errs = append(errs, c.Reports.validate()...)
 	errs = append(errs, c.Tasks.validate()...)
+	errs = append(errs, c.validateWeCom()...) // WeCom platform
 	return errors.Join(errs...)
 }
 

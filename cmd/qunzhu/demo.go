@@ -87,16 +87,26 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		}()
 	}
 
-	a, err := startApp(ctx, cfg, log, appOptions{
+	wcDemo, err := startWeComEmulator(cfg, f.wecomEmu, log) // WeCom platform
+	if err != nil {
+		return err
+	}
+	opts := appOptions{
 		transport: wxemu.Transport(emuURL),
-		sources:   append([]webhook.Source{{Name: demoSource, Secret: secret}}, demoSources(secret)...),
+		sources:   append([]webhook.Source{{Name: demoSource, Secret: secret}}, weComDemoSources(cfg, demoSources(secret))...),
 		demoClock: &qunzhu.OffsetClock{},
-	})
+	}
+	if wcDemo != nil {
+		defer wcDemo.stop()
+		opts.wecomAPI = wcDemo.url
+	}
+	a, err := startApp(ctx, cfg, log, opts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "qunzhu %s 演示已启动 / demo started\n", version)
 	fmt.Fprintf(stdout, "  微信模拟器 WeChat emulator: %s   (群 groups: %s/_emu/groups)\n", emuURL, emuURL)
+	wcDemo.connect(a, stdout)
 	fmt.Fprintf(stdout, "  Webhook 服务 server:        %s\n", a.httpURL())
 	fmt.Fprintf(stdout, "  数据目录 data dir:          %s\n", cfg.DataDir)
 	fmt.Fprintf(stdout, "  演示时钟 demo clock:        %s/_demo/clock   (POST {\"advance\":\"25h\"} 快进 / jump ahead)\n", a.httpURL())

@@ -14,6 +14,8 @@ type commonFlags struct {
 	// emuURL points demo at an emulator that runs on its own (cmd/wxemu), so
 	// it outlives the process: the crash test kills qunzhu, not WeChat.
 	emuURL string
+	// wecomEmu is where the demo's WeCom emulator listens.
+	wecomEmu string
 }
 
 func parseFlags(name string, args []string, stderr io.Writer, withEmu bool) (*commonFlags, error) {
@@ -26,6 +28,7 @@ func parseFlags(name string, args []string, stderr io.Writer, withEmu bool) (*co
 	if withEmu {
 		fs.StringVar(&f.emu, "emu", "127.0.0.1:8090", "listen address of the built-in WeChat emulator")
 		fs.StringVar(&f.emuURL, "emu-url", "", "use the WeChat emulator already running at this URL (cmd/wxemu) instead of starting one")
+		fs.StringVar(&f.wecomEmu, "wecom-emu", "127.0.0.1:8092", "listen address of the built-in WeCom emulator")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -77,7 +80,7 @@ func runConfigCheck(args []string, getenv func(string) string, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "configuration ok: %d groups, %d webhook sources\n", len(cfg.Groups), len(cfg.Sources))
+	fmt.Fprintf(stdout, "configuration ok: %d groups, %d webhook sources%s\n", len(cfg.Groups), len(cfg.Sources), weComSummary(cfg))
 	return nil
 }
 
