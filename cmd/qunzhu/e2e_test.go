@@ -31,6 +31,7 @@ type demo struct {
 	t      testing.TB
 	http   string // webhook server base URL
 	emu    string // emulator base URL
+	wecom  string // WeCom emulator base URL
 	data   string
 	stdout *syncBuffer
 	stderr *syncBuffer
@@ -70,8 +71,8 @@ func freeAddr(t testing.TB) string {
 func startDemo(t testing.TB, env map[string]string) *demo {
 	t.Helper()
 	d := &demo{t: t, data: t.TempDir(), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	httpAddr, emuAddr := freeAddr(t), freeAddr(t)
-	d.http, d.emu = "http://"+httpAddr, "http://"+emuAddr
+	httpAddr, emuAddr, wecomAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	d.http, d.emu, d.wecom = "http://"+httpAddr, "http://"+emuAddr, "http://"+wecomAddr
 	vars := map[string]string{
 		"QUNZHU_DEMO_SECRET":    testSecret,
 		"QUNZHU_LIMITS_ACCOUNT": "1000/1s,1000",
@@ -85,7 +86,7 @@ func startDemo(t testing.TB, env map[string]string) *demo {
 	getenv := func(k string) string { return vars[k] }
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	args := []string{"qunzhu", "demo", "--http", httpAddr, "--emu", emuAddr, "--data", d.data}
+	args := []string{"qunzhu", "demo", "--http", httpAddr, "--emu", emuAddr, "--data", d.data, "--wecom-emu", wecomAddr}
 	go func() { d.done <- run(ctx, args, getenv, d.stdout, d.stderr) }()
 	t.Cleanup(d.stop)
 	d.waitOnline()
