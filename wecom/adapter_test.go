@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -193,7 +194,20 @@ func TestBadCallbacksChangeNothing(t *testing.T) {
 	if res, err := other.Post(context.Background(), testGroup, "张三", "/ping", nil); err != nil || res.CallbackStatus != http.StatusBadRequest {
 		t.Errorf("other key: %+v, %v; want 400", res, err)
 	}
-	resp, err := http.Get(r.cbURL + "?msg_signature=bad&timestamp=1&nonce=2&echostr=abc")
+	// A correctly signed callback, but two days old: a replay.
+	c, _ := wecom.NewCrypto(testToken, testAESKey, "")
+	enc, _ := c.Encrypt([]byte(`{"msgid":"old1","chatid":"`+testChat+`","chattype":"group","msgtype":"text","text":{"content":"@群主助手 /ping"},"from":{"userid":"zhangsan"}}`), nil)
+	old := strconv.FormatInt(time.Now().Add(-48*time.Hour).Unix(), 10)
+	resp, err := http.Post(r.cbURL+"?msg_signature="+c.Sign(old, "n1", enc)+"&timestamp="+old+"&nonce=n1", "application/json",
+		strings.NewReader(`{"encrypt":"`+enc+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("stale callback: %d, want 403", resp.StatusCode)
+	}
+	resp, err = http.Get(r.cbURL + "?msg_signature=bad&timestamp=1&nonce=2&echostr=abc")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,6 +226,17 @@ func TestBadCallbacksChangeNothing(t *testing.T) {
 	}
 	if err := r.emu.VerifyURL(context.Background()); err != nil {
 		t.Errorf("URL check with the right signature: %v", err)
+	}
+	// The stale callback, signed now, is taken: it was refused for its age only.
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	resp, err = http.Post(r.cbURL+"?msg_signature="+c.Sign(now, "n1", enc)+"&timestamp="+now+"&nonce=n1", "application/json",
+		strings.NewReader(`{"encrypt":"`+enc+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(r.inbounds()) != 1 {
+		t.Errorf("fresh callback: %d, %d handled; want 200 and 1", resp.StatusCode, len(r.inbounds()))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,6 +105,13 @@ func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad signature", http.StatusForbidden)
 		return
 	}
+	if !fresh(q.Get("timestamp")) {
+		// Signed, but too old to be a delivery: a replay of a captured
+		// callback, which the inbox may have forgotten by now.
+		a.log.Warn("wecom: callback with a stale timestamp refused", "remote", r.RemoteAddr)
+		http.Error(w, "stale timestamp", http.StatusForbidden)
+		return
+	}
 	plain, err := a.crypto.Decrypt(env.Encrypt)
 	if err != nil {
 		a.log.Warn("wecom: callback cannot be decrypted", "err", err)
@@ -176,6 +184,23 @@ func (a *Adapter) handle(ctx context.Context, cb *callback) error {
 		a.cfg.Handler(ctx, in)
 	}
 	return a.cfg.Inbox.HandledWeCom(ctx, cb.MsgID)
+}
+
+// maxCallbackAge bounds how old a signed callback's timestamp may be. WeCom
+// redelivers within minutes; the inbox remembers msgids for keepInbound, far
+// longer, so a replayed callback is refused either way.
+const maxCallbackAge = 24 * time.Hour
+
+// fresh reports whether a callback's timestamp (Unix seconds) is within
+// maxCallbackAge of the wall clock: the platform's clock, not the domain's,
+// which the demo moves forward.
+func fresh(ts string) bool {
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	d := time.Since(time.Unix(sec, 0))
+	return d < maxCallbackAge && d > -maxCallbackAge
 }
 
 // mentionRE finds "@name" in WeCom text, ended by any space (WeCom clients
