@@ -196,7 +196,7 @@ func TestBadCallbacksChangeNothing(t *testing.T) {
 	}
 	// A correctly signed callback, but two days old: a replay.
 	c, _ := wecom.NewCrypto(testToken, testAESKey, "")
-	enc, _ := c.Encrypt([]byte(`{"msgid":"old1","chatid":"`+testChat+`","chattype":"group","msgtype":"text","text":{"content":"@群主助手 /ping"},"from":{"userid":"zhangsan"}}`), nil)
+	enc, _ := c.Encrypt([]byte(`{"msgid":"old1","aibotid":"aibot1","chatid":"`+testChat+`","chattype":"group","msgtype":"text","text":{"content":"@群主助手 /ping"},"from":{"userid":"zhangsan"}}`), nil)
 	old := strconv.FormatInt(time.Now().Add(-48*time.Hour).Unix(), 10)
 	resp, err := http.Post(r.cbURL+"?msg_signature="+c.Sign(old, "n1", enc)+"&timestamp="+old+"&nonce=n1", "application/json",
 		strings.NewReader(`{"encrypt":"`+enc+`"}`))
