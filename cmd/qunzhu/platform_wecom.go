@@ -102,10 +102,13 @@ func registerWeComMember(tx qunzhu.Tx, g *qunzhu.Group, mc WeComMemberConfig) er
 }
 
 // platformMessenger is a SEAM FOR THE MERGE WITH BRANCH i10a, which builds the
-// real per-platform router in outbox/: replace it there and delete this type.
-// It sends WeCom groups' messages through the WeCom adapter and the rest
-// through WeChat. State is online while WeCom is configured, so a WeChat
-// logout does not hold WeCom messages (WeChat's then wait as ErrOffline).
+// real per-platform router in outbox/ (per-platform session state and
+// limits): replace it there and delete this type. It sends WeCom groups'
+// messages through the WeCom adapter and the rest through WeChat. Its state
+// is WeChat's, exactly as before WeCom existed: the one sender holds the whole
+// queue while WeChat is offline, WeCom's messages too, because with one state
+// a WeChat message failing first in the queue would otherwise be retried at
+// once, forever, ahead of every WeCom message behind it.
 type platformMessenger struct {
 	wechat qunzhu.Messenger
 	wecom  qunzhu.Messenger // nil when WeCom is not configured
@@ -121,12 +124,7 @@ func (p platformMessenger) Send(ctx context.Context, m *qunzhu.OutMessage) error
 	return p.wechat.Send(ctx, m)
 }
 
-func (p platformMessenger) State() qunzhu.SessionState {
-	if p.wecom != nil {
-		return qunzhu.StateOnline
-	}
-	return p.wechat.State()
-}
+func (p platformMessenger) State() qunzhu.SessionState { return p.wechat.State() }
 
 // Changed passes WeChat's login notifications through to the sender.
 func (p platformMessenger) Changed() <-chan struct{} {
