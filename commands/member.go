@@ -35,7 +35,7 @@ func handleMemberAdd(req *Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	unit, roleWord, err := memberFields(kv, name)
+	unit, roleWord, userID, err := memberFields(kv, name)
 	if err != nil {
 		return "", err
 	}
@@ -55,6 +55,12 @@ func handleMemberAdd(req *Request) (string, error) {
 		return "", errAlreadyRegistered(old)
 	} else if qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
 		return "", err
+	}
+	if req.In.Platform.StableIDs() {
+		return addByUserID(req, &qunzhu.Member{GroupID: groupID, Name: name, Unit: unit, Role: role}, userID)
+	}
+	if userID != "" {
+		return "", qunzhu.Errorf(qunzhu.EINVALID, "微信没有固定账号，不能写 账号=。登记后请本人发送 /认证 认证码。例：%s", exampleAdd)
 	}
 	m := &qunzhu.Member{GroupID: groupID, Name: name, Unit: unit, Role: role}
 	if err := tx.CreateMember(m); qunzhu.ErrorCode(err) == qunzhu.ECONFLICT {
@@ -85,9 +91,9 @@ func memberName(s string) (string, error) {
 	return name, nil
 }
 
-// memberFields reads 单位= and 角色= (or their English and near-synonym keys)
-// and refuses any other key, so a typo is not silently dropped.
-func memberFields(kv map[string]string, name string) (unit, role string, err error) {
+// memberFields reads 单位=, 角色= and 账号= (or their English and near-synonym
+// keys) and refuses any other key, so a typo is not silently dropped.
+func memberFields(kv map[string]string, name string) (unit, role, userID string, err error) {
 	keys := make([]string, 0, len(kv))
 	for k := range kv {
 		keys = append(keys, k)
@@ -99,16 +105,42 @@ func memberFields(kv map[string]string, name string) (unit, role string, err err
 			unit = kv[k]
 		case "角色", "身份", "role":
 			role = kv[k]
+		case "账号", "帐号", "userid", "user_id":
+			userID = kv[k]
 		default:
-			return "", "", qunzhu.Errorf(qunzhu.EINVALID,
+			return "", "", "", qunzhu.Errorf(qunzhu.EINVALID,
 				"不认识「%s=」：可以写 单位= 和 角色=。例：%s", k, exampleAddAdmin)
 		}
 	}
 	if unit == "" {
-		return "", "", qunzhu.Errorf(qunzhu.EINVALID,
+		return "", "", "", qunzhu.Errorf(qunzhu.EINVALID,
 			"请写上%s的单位。例：/成员 添加 %s 单位=市城管委", name, name)
 	}
-	return unit, role, nil
+	return unit, role, userID, nil
+}
+
+// addByUserID registers m on a platform with stable ids (DingTalk, WeCom):
+// the user id is the proof of identity, so the member is bound at once and
+// needs no /认证 code. The id comes from 账号= or from the one real mention
+// the platform carried (DingTalk); WeCom's callbacks carry no mentioned ids,
+// so there it is typed.
+func addByUserID(req *Request, m *qunzhu.Member, userID string) (string, error) {
+	if userID == "" && len(req.In.MentionIDs) == 1 {
+		userID = req.In.MentionIDs[0]
+	}
+	if userID == "" {
+		return "", qunzhu.Errorf(qunzhu.EINVALID,
+			"请写上%s的账号（通讯录里的账号）：/成员 添加 %s 单位=%s 账号=zhangsan", m.Name, m.Name, m.Unit)
+	}
+	if len(userID) > 64 || strings.ContainsAny(userID, " \t\n@") {
+		return "", qunzhu.Errorf(qunzhu.EINVALID, "账号「%s」不对：账号是通讯录里的英文数字账号，最长64个字符。", userID)
+	}
+	m.Bound, m.BoundAt = true, req.Now
+	m.Identity = qunzhu.Identity{SessionKey: userID, UserID: userID, DisplayName: m.Name}
+	if err := req.Tx.CreateMember(m); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("已登记 %s（%s，%s），账号 %s，无需认证。", m.Name, m.Unit, m.Role.Chinese(), userID), nil
 }
 
 // errAlreadyRegistered points to /成员 认证码, which is what an owner who

@@ -195,6 +195,14 @@ func TestWeComDemoTaskLifecycle(t *testing.T) {
 		t.Errorf("close: %+v", got)
 	}
 
+	// The owner registers the guest by account: bound at once, known by name.
+	if got := d.wcAsk("何局长", "/成员 添加 许干事 单位=市应急局 账号=xugs"); !strings.Contains(got.Text, "账号 xugs，无需认证") {
+		t.Errorf("register by account: %+v", got)
+	}
+	if got := d.wcAsk("许干事", "/ping"); !strings.Contains(got.Text, "pong") {
+		t.Errorf("the registered guest: %+v", got)
+	}
+
 	// A second task runs the ladder: 到期 mentions the assignee for real.
 	card = d.wcAsk("何局长", "/督办 @曹队长 排查消防通道 48小时")
 	n = regexpFind(t, taskCardNumber.String(), card.Text)
