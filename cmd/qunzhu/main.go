@@ -29,6 +29,7 @@ const usage = `qunzhu (群主) — 政务微信工作群机器人 / a bot for go
   qunzhu demo   [--http ADDR] [--emu ADDR | --emu-url URL] [--data DIR] [--config FILE]
                                                                           内置微信模拟器演示 / demo with the built-in WeChat emulator
                                                                           (--emu-url: 用已在运行的 cmd/wxemu / use a running cmd/wxemu)
+                                                                          (--wecom-emu ADDR: 企业微信模拟器 / the WeCom emulator, 127.0.0.1:8092)
   qunzhu serve  [--http ADDR] [--data DIR] [--config FILE]                真实微信账号 / a real WeChat account
   qunzhu config check [--config FILE]                                     检查配置 / validate the configuration
   qunzhu version
