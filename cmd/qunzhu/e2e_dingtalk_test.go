@@ -107,10 +107,10 @@ func TestDemoDingTalkMembersAndTask(t *testing.T) {
 	d := startDemo(t, nil)
 	seq := d.dtLastSeq()
 	d.dtSay("周局长", "/成员 添加 @冯干事 单位=执法二中队")
-	if got := d.dtExpect(seq, "冯干事"); !strings.Contains(got.Text, "已登记 冯干事（执法二中队，成员），钉钉账号已确认，无需认证码") {
+	if got := d.dtExpect(seq, "冯干事"); !strings.Contains(got.Text, "已登记 冯干事（执法二中队，成员），钉钉账号 ") {
 		t.Fatalf("add by mention: %q", got.Text)
 	}
-	if got := d.dtAsk("周局长", "zhouju", "/成员 添加 冯干事 单位=执法二中队"); !strings.Contains(got.Text, "请 @ 要登记的那一个人") {
+	if got := d.dtAsk("周局长", "zhouju", "/成员 添加 冯干事 单位=执法二中队"); !strings.Contains(got.Text, "或 @ 要登记的那一个人") {
 		t.Errorf("add without a mention: %q", got.Text)
 	}
 
