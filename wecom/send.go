@@ -184,40 +184,46 @@ func unwrapURL(err error) error {
 	return err
 }
 
-// mentionIDs are the userids a message mentions: the feature's At list, or
-// else the members of the group whose names the text mentions ("@name" +
-// U+2005), so every feature's mentions notify on WeCom without knowing it.
-// leadIsSelf reports that the first id is the mention that opens the text
-// (the asker a reply is addressed to), and that it is mentioned only there.
+// mentionIDs are the userids a message mentions: the feature's At list and
+// the members of the group whose names the text mentions ("@name" + U+2005),
+// so every feature's mentions notify on WeCom without knowing it. leadIsSelf
+// reports that the mention opening the text (the asker a reply is addressed
+// to) is mentioned only there.
 func mentionIDs(tx qunzhu.Tx, groupID int64, m *qunzhu.OutMessage) (ids []string, leadIsSelf bool, err error) {
+	add := func(id string) {
+		if id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	lead := "" // the userid of the mention that opens the text
 	for _, at := range m.At {
-		if at.UserID != "" && !slices.Contains(ids, at.UserID) {
-			ids = append(ids, at.UserID)
+		add(at.UserID)
+		if lead == "" && at.UserID != "" && strings.HasPrefix(m.Text, qunzhu.Mention(at.Name)) {
+			lead = at.UserID
 		}
 	}
-	if len(ids) > 0 || !strings.Contains(m.Text, "@") {
-		return ids, false, nil
-	}
-	members, err := tx.Members(groupID)
-	if err != nil {
-		return nil, false, err
-	}
-	for i, mm := range mentionRE.FindAllStringSubmatchIndex(m.Text, -1) {
-		name := m.Text[mm[2]:mm[3]]
-		for _, mem := range members {
-			id := mem.Identity.UserID
-			if id == "" || (mem.Name != name && mem.Identity.Name() != name) {
-				continue
-			}
-			if !slices.Contains(ids, id) {
-				leadIsSelf = leadIsSelf || (i == 0 && mm[0] == 0 && len(ids) == 0)
-				ids = append(ids, id)
-			} else if id == ids[0] {
-				leadIsSelf = false // the asker is also mentioned further on
+	inText := map[string]int{} // how often the text mentions each userid
+	if strings.Contains(m.Text, "@") {
+		members, err := tx.Members(groupID)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, mm := range mentionRE.FindAllStringSubmatchIndex(m.Text, -1) {
+			name := m.Text[mm[2]:mm[3]]
+			for _, mem := range members {
+				id := mem.Identity.UserID
+				if id == "" || (mem.Name != name && mem.Identity.Name() != name) {
+					continue
+				}
+				if mm[0] == 0 && lead == "" {
+					lead = id
+				}
+				inText[id]++
+				add(id)
 			}
 		}
 	}
-	return ids, leadIsSelf, nil
+	return ids, lead != "" && inText[lead] <= 1, nil
 }
 
 // splitText cuts text into parts of at most max bytes, at line ends where it
