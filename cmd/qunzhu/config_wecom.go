@@ -30,6 +30,9 @@ type WeComConfig struct {
 	// APIBase is WeCom's API host (https://qyapi.weixin.qq.com).
 	APIBase string             `yaml:"api_base"`
 	Groups  []WeComGroupConfig `yaml:"groups"`
+	// Limits override WeCom's defaults (20 a minute per group robot, no
+	// daily cap); QUNZHU_WECOM_LIMITS_ACCOUNT / _GROUP.
+	Limits PlatformLimitsConfig `yaml:"limits"`
 	// Emulator, demo only, describes the built-in WeCom emulator.
 	Emulator *WeComEmulatorConfig `yaml:"emulator"`
 }
@@ -90,6 +93,12 @@ func (c *Config) loadWeCom(getenv func(string) string) error {
 	if v := getenv("QUNZHU_WECOM_ENCODING_AES_KEY"); v != "" {
 		w.EncodingAESKey = v
 	}
+	if v := getenv("QUNZHU_WECOM_LIMITS_ACCOUNT"); v != "" {
+		w.Limits.Account = v
+	}
+	if v := getenv("QUNZHU_WECOM_LIMITS_GROUP"); v != "" {
+		w.Limits.Group = v
+	}
 	if err := readSecret("wecom.token", &w.Token, w.TokenFile); err != nil {
 		return err
 	}
@@ -148,6 +157,9 @@ func (c *Config) validateWeCom() []error {
 	}
 	if u, err := url.Parse(w.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		bad("wecom.api_base: %q is not an http(s) URL", w.APIBase)
+	}
+	if _, err := w.Limits.limits(qunzhu.PlatformWeCom); err != nil {
+		bad("wecom.limits.%v", err)
 	}
 	chats := map[string]bool{}
 	for i, g := range w.Groups {

@@ -84,6 +84,10 @@ func startDemo(t testing.TB, env map[string]string) *demo {
 		"QUNZHU_DINGTALK_LIMITS_ACCOUNT":  "1000/1s,1000",
 		"QUNZHU_DINGTALK_LIMITS_GROUP":    "1000/1s,1000",
 		"QUNZHU_DINGTALK_EMU_GROUP_LIMIT": "-1",
+		// WeCom's group robot: 20 a minute, raised on both sides too.
+		"QUNZHU_WECOM_LIMITS_ACCOUNT": "1000/1s,1000",
+		"QUNZHU_WECOM_LIMITS_GROUP":   "1000/1s,1000",
+		"QUNZHU_WECOM_EMU_RATE":       "100000",
 	}
 	for k, v := range env {
 		vars[k] = v

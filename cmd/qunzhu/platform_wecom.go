@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/qunzhu/qunzhu"
-	"github.com/qunzhu/qunzhu/outbox"
 	"github.com/qunzhu/qunzhu/webhook"
 	"github.com/qunzhu/qunzhu/wecom"
 	"github.com/qunzhu/qunzhu/wecomemu"
@@ -22,6 +22,10 @@ func wireWeCom(a *app, handle func(context.Context, *qunzhu.Inbound)) (*platform
 	w := a.cfg.WeCom
 	if w == nil {
 		return nil, nil
+	}
+	limits, err := w.Limits.limits(qunzhu.PlatformWeCom)
+	if err != nil {
+		return nil, err
 	}
 	if err := registerWeComGroups(context.Background(), a.store, w.Groups); err != nil {
 		return nil, err
@@ -44,7 +48,7 @@ func wireWeCom(a *app, handle func(context.Context, *qunzhu.Inbound)) (*platform
 	a.mounts[w.CallbackPath] = ad.CallbackHandler()
 	a.log.Info("WeCom robot configured", "wecom", w)
 	return &platformPart{platform: qunzhu.PlatformWeCom, messenger: ad, session: ad,
-		limits: outbox.LimitsFor(qunzhu.PlatformWeCom), run: ad.Run}, nil
+		limits: limits, run: ad.Run}, nil
 }
 
 // registerWeComGroups makes the configured WeCom groups exist by chatid and
@@ -101,13 +105,22 @@ func registerWeComMember(tx qunzhu.Tx, g *qunzhu.Group, mc WeComMemberConfig) er
 // addr and points the adapter's API host at it; nil when the configuration
 // has no emulated WeCom. Once qunzhu listens, connect gives the emulator the
 // callback URL its members' @-messages are posted to.
-func startWeComEmu(cfg *Config, addr string, _ func(string) string, log *slog.Logger) (*demoEmu, error) {
+// QUNZHU_WECOM_EMU_RATE changes the emulated 20 a minute per group robot,
+// for measurements.
+func startWeComEmu(cfg *Config, addr string, getenv func(string) string, log *slog.Logger) (*demoEmu, error) {
 	w := cfg.WeCom
 	if w == nil || w.Emulator == nil {
 		return nil, nil
 	}
 	ec := wecomemu.Config{Token: w.Token, EncodingAESKey: w.EncodingAESKey, BotID: w.BotID,
 		RobotName: w.Emulator.RobotName, RatePerMinute: w.Emulator.RatePerMinute, Logger: log.With("component", "wecomemu")}
+	if v := getenv("QUNZHU_WECOM_EMU_RATE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("QUNZHU_WECOM_EMU_RATE: %q is not a count a minute", v)
+		}
+		ec.RatePerMinute = n
+	}
 	for _, g := range w.Groups {
 		gc := wecomemu.GroupConfig{Name: g.Name, ChatID: g.ChatID, WebhookKey: g.WebhookKey}
 		for _, m := range append(append([]WeComMemberConfig(nil), g.Members...), w.Emulator.Guests[g.Name]...) {
