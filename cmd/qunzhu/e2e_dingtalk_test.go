@@ -266,7 +266,8 @@ func TestDemoWebhooksToDingTalk(t *testing.T) {
 // demo, from the member's message in the emulator to the bot's answer there,
 // with the limits raised: run with -benchtime=100x for 100 messages each.
 func BenchmarkPingPerPlatform(b *testing.B) {
-	d := startDemo(b, map[string]string{"QUNZHU_LOG_LEVEL": "warn"})
+	// Per-sender command limits raised too: one person sends all the pings.
+	d := startDemo(b, map[string]string{"QUNZHU_LOG_LEVEL": "warn", "QUNZHU_LIMITS_COMMANDS_MEMBER": "100000/1s,100000"})
 	platforms := []struct {
 		name string
 		ask  func(i int)
