@@ -38,7 +38,7 @@ func handleMemberAdd(req *Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	unit, roleWord, err := memberFields(kv, name)
+	unit, roleWord, userID, err := memberFields(kv, name)
 	if err != nil {
 		return "", err
 	}
@@ -54,13 +54,16 @@ func handleMemberAdd(req *Request) (string, error) {
 	}
 
 	if req.In.Platform.StableIDs() {
-		return addByMention(req, name, unit, role)
+		return addByUserID(req, name, unit, userID, role)
 	}
 	tx, groupID := req.Tx, req.In.GroupID
 	if old, err := tx.MemberByName(groupID, name); err == nil {
 		return "", errAlreadyRegistered(old)
 	} else if qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
 		return "", err
+	}
+	if userID != "" {
+		return "", qunzhu.Errorf(qunzhu.EINVALID, "微信没有固定账号，不能写 账号=。登记后请本人发送 /认证 认证码。例：%s", exampleAdd)
 	}
 	m := &qunzhu.Member{GroupID: groupID, Name: name, Unit: unit, Role: role}
 	if err := tx.CreateMember(m); qunzhu.ErrorCode(err) == qunzhu.ECONFLICT {
@@ -86,9 +89,9 @@ func memberName(s string) (string, error) {
 	return name, nil
 }
 
-// memberFields reads 单位= and 角色= (or their English and near-synonym keys)
-// and refuses any other key, so a typo is not silently dropped.
-func memberFields(kv map[string]string, name string) (unit, role string, err error) {
+// memberFields reads 单位=, 角色= and 账号= (or their English and near-synonym
+// keys) and refuses any other key, so a typo is not silently dropped.
+func memberFields(kv map[string]string, name string) (unit, role, userID string, err error) {
 	keys := make([]string, 0, len(kv))
 	for k := range kv {
 		keys = append(keys, k)
@@ -100,16 +103,18 @@ func memberFields(kv map[string]string, name string) (unit, role string, err err
 			unit = kv[k]
 		case "角色", "身份", "role":
 			role = kv[k]
+		case "账号", "帐号", "userid", "user_id":
+			userID = kv[k]
 		default:
-			return "", "", qunzhu.Errorf(qunzhu.EINVALID,
+			return "", "", "", qunzhu.Errorf(qunzhu.EINVALID,
 				"不认识「%s=」：可以写 单位= 和 角色=。例：%s", k, exampleAddAdmin)
 		}
 	}
 	if unit == "" {
-		return "", "", qunzhu.Errorf(qunzhu.EINVALID,
+		return "", "", "", qunzhu.Errorf(qunzhu.EINVALID,
 			"请写上%s的单位。例：/成员 添加 %s 单位=市城管委", name, name)
 	}
-	return unit, role, nil
+	return unit, role, userID, nil
 }
 
 // errAlreadyRegistered points to /成员 认证码, which is what an owner who
@@ -200,16 +205,23 @@ func roleOrder(r qunzhu.Role) int {
 	return 2
 }
 
-// addByMention registers a member on a platform with stable ids (DingTalk,
-// WeCom): the @-mention carries the person's user id, which the platform
-// vouches for, so the member is bound at once and needs no /认证 code.
-func addByMention(req *Request, name, unit string, role qunzhu.Role) (string, error) {
+// addByUserID registers a member on a platform with stable ids (DingTalk,
+// WeCom): the platform vouches for the user id, so the member is bound at once
+// and needs no /认证 code. The id is the one typed as 账号= or else the one
+// real @-mention's (DingTalk carries it; WeCom's callbacks carry no mentioned
+// ids, so there it is typed). A typed @name is only text and proves nothing.
+func addByUserID(req *Request, name, unit, uid string, role qunzhu.Role) (string, error) {
 	in := req.In
-	if len(in.MentionIDs) != 1 {
-		return "", qunzhu.Errorf(qunzhu.EINVALID,
-			"在%s群里登记成员，请 @ 要登记的那一个人（@ 带着对方的账号）。例：/成员 添加 @张三 单位=市城管委", in.Platform.Chinese())
+	if uid == "" {
+		if len(in.MentionIDs) != 1 {
+			return "", qunzhu.Errorf(qunzhu.EINVALID,
+				"请写上%s的账号（通讯录里的账号），或 @ 要登记的那一个人。例：/成员 添加 %s 单位=%s 账号=zhangsan", name, name, unit)
+		}
+		uid = in.MentionIDs[0]
 	}
-	uid := in.MentionIDs[0]
+	if len(uid) > 64 || strings.ContainsAny(uid, " \t\n@＠") {
+		return "", qunzhu.Errorf(qunzhu.EINVALID, "账号「%s」不对：账号是通讯录里的英文数字账号，最长64个字符。", uid)
+	}
 	if old, err := req.Tx.MemberByUserID(in.GroupID, uid); err == nil {
 		return "", qunzhu.Errorf(qunzhu.ECONFLICT, "这个账号已经登记为「%s」（%s，%s）。", old.Name, old.Unit, old.Role.Chinese())
 	} else if qunzhu.ErrorCode(err) != qunzhu.ENOTFOUND {
@@ -225,5 +237,5 @@ func addByMention(req *Request, name, unit string, role qunzhu.Role) (string, er
 	if err := req.Tx.CreateMember(m); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("已登记 %s（%s，%s），%s账号已确认，无需认证码。", m.Name, m.Unit, m.Role.Chinese(), in.Platform.Chinese()), nil
+	return fmt.Sprintf("已登记 %s（%s，%s），%s账号 %s 已确认，无需认证码。", m.Name, m.Unit, m.Role.Chinese(), in.Platform.Chinese(), uid), nil
 }

@@ -35,9 +35,12 @@ func addMembers(req *Request, kv map[string]string, rest []string) (string, erro
 			names = append(names, name)
 		}
 	}
-	unit, roleWord, err := memberFields(kv, strings.Join(names, "、"))
+	unit, roleWord, userID, err := memberFields(kv, strings.Join(names, "、"))
 	if err != nil {
 		return "", err
+	}
+	if userID != "" {
+		return "", qunzhu.Errorf(qunzhu.EINVALID, "账号= 只能跟一个人：一次登记一人。例：/成员 添加 张三 单位=市城管委 账号=zhangsan")
 	}
 	role, ok := qunzhu.ParseRole(roleWord)
 	if !ok {

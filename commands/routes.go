@@ -45,7 +45,7 @@ func registerBuiltins(r *Router) {
 		Family:  "成员",
 		Aliases: []string{"成员 新增", "成员 登记"},
 		MinRole: qunzhu.RoleAdmin,
-		Summary: "登记一位成员并生成认证码（登记管理员只能由群主操作）",
+		Summary: "登记一位成员并生成认证码（登记管理员只能由群主操作；钉钉、企业微信写 账号=… 即登记并认证）",
 		Example: "/成员 添加 张三 单位=市城管委",
 		Handle:  handleMemberAdd,
 	})

@@ -61,6 +61,13 @@ func (s *server) routes(e *gin.Engine) {
 		e.Any("/ui/*path", ui)
 	}
 
+	// Platform callbacks (the WeCom smart robot): net/http handlers that
+	// check their platform's signature themselves.
+	for path, h := range s.mounts {
+		e.GET(path, gin.WrapH(h))
+		e.POST(path, gin.WrapH(h))
+	}
+
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.methodNotAllowed)
 }

@@ -81,6 +81,10 @@ type Deps struct {
 	// Daily reports the account's sends today, its daily cap and the share
 	// kept for alerts (outbox.Sender.Usage) for /readyz; nil: not reported.
 	Daily func() (sent, limit, reserved int)
+	// Mounts are platform callbacks served as they are, path → handler for
+	// GET and POST (the WeCom smart robot's callback URL); each checks its
+	// platform's own signature.
+	Mounts map[string]http.Handler
 }
 
 // server holds the dependencies the handlers share.
@@ -107,6 +111,7 @@ type server struct {
 	metricsToken string
 	dashboard    http.Handler
 	daily        func() (sent, limit, reserved int)
+	mounts       map[string]http.Handler
 }
 
 // NewServer returns the webhook HTTP handler: probes, the generic and hotline
@@ -141,6 +146,7 @@ func NewServer(d Deps) http.Handler {
 		metricsToken: d.MetricsToken,
 		dashboard:    d.Dashboard,
 		daily:        d.Daily,
+		mounts:       d.Mounts,
 	}
 	if s.clock == nil {
 		s.clock = qunzhu.SystemClock{}

@@ -49,6 +49,8 @@ type app struct {
 	// services are long-running parts a feature adds in wireFeatures (the
 	// fallback robot's watch); run starts each and waits for it at shutdown.
 	services []func(context.Context) error
+	// mounts are platform callbacks the HTTP server serves (WeCom's).
+	mounts map[string]http.Handler
 }
 
 // appOptions are what differs between serve and demo.
@@ -169,7 +171,7 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 	}
 	a.metrics = metrics.New(metrics.Config{
 		Store: store, Clock: clock, Logger: log.With("component", "metrics"),
-		Sessions: func() map[string]qunzhu.SessionState { return map[string]qunzhu.SessionState{"wechat": a.bot.State()} },
+		Sessions: a.sessionStates,
 	})
 	a.limiter = a.metrics.Limiter(a.limiter)
 	ttl := time.Duration(cfg.BindCodeTTL)
@@ -252,6 +254,7 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 			Logger:    log.With("component", "webhook"),
 			DemoClock: opt.demoClock, OnClockAdvance: a.runner.Kick,
 			Login: a.loginPage(), Daily: a.dailyUsage,
+			Mounts: a.mounts, // platform callbacks (WeCom's, platform_wecom.go)
 
 			// Webhook intake: per-source rate limits, times in messages,
 			// masking with the owner's public numbers left readable.

@@ -72,6 +72,8 @@ type Config struct {
 	DingTalk DingTalkConfig `yaml:"dingtalk"`
 	// DingTalkEmulator describes the demo's emulated DingTalk groups.
 	DingTalkEmulator *DingTalkEmulatorConfig `yaml:"dingtalk_emulator"`
+	// WeCom is the WeCom platform (config_wecom.go); nil: not started.
+	WeCom *WeComConfig `yaml:"wecom"`
 }
 
 // MaskingConfig lists the numbers that must stay readable in groups although
@@ -261,6 +263,9 @@ func loadConfig(path string, data []byte, getenv func(string) string) (*Config, 
 	if err := cfg.loadDingTalk(getenv); err != nil {
 		errs = append(errs, err)
 	}
+	if err := cfg.loadWeCom(getenv); err != nil {
+		errs = append(errs, err)
+	}
 	return cfg, errors.Join(errs...)
 }
 
@@ -330,6 +335,7 @@ func (c *Config) validate() error {
 	errs = append(errs, c.validateDashboard()...)
 	errs = append(errs, c.Honor.validate()...)
 	errs = append(errs, c.validateDingTalk()...)
+	errs = append(errs, c.validateWeCom()...) // WeCom platform
 	return errors.Join(errs...)
 }
 

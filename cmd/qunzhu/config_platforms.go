@@ -25,6 +25,8 @@ func (c *Config) platformEnabled(p qunzhu.Platform) bool {
 		return c.WeChat.enabled()
 	case qunzhu.PlatformDingTalk:
 		return c.DingTalk.enabled()
+	case qunzhu.PlatformWeCom:
+		return c.WeCom != nil
 	}
 	return false
 }
@@ -36,6 +38,8 @@ func platformSetting(p qunzhu.Platform) string {
 		return "wechat.enabled"
 	case qunzhu.PlatformDingTalk:
 		return "dingtalk.client_id"
+	case qunzhu.PlatformWeCom:
+		return "the wecom section"
 	}
 	return string(p) + " section"
 }
@@ -71,6 +75,10 @@ func (c *Config) validateGroups() []error {
 		p, ok := g.platform()
 		if !ok {
 			bad("groups[%d].platform: %q is not wechat, dingtalk or wecom", i, g.Platform)
+			continue
+		}
+		if p == qunzhu.PlatformWeCom {
+			bad("groups[%d].platform: WeCom groups are listed under wecom.groups, with their robot's webhook_key", i)
 			continue
 		}
 		key := string(p) + "\x00" + g.Name

@@ -247,3 +247,44 @@ func TestServeRefusesAPublicLoginPageWithoutToken(t *testing.T) {
 		})
 	}
 }
+
+// TestWeComConfigNamesEachBadSetting: config check names every bad or
+// missing WeCom setting, and never shows a secret.
+func TestWeComConfigNamesEachBadSetting(t *testing.T) {
+	const key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	ok := "wecom: {token: t0k3n, encoding_aes_key: " + key + ", groups: [{name: 企微群, chat_id: wr1, webhook_key: k1, members: [{name: 张三, role: owner, userid: zs}]}]}"
+	checkConfigCases(t, []configCase{
+		{ok, ""},
+		{"wecom: {encoding_aes_key: " + key + "}", "wecom.token: missing"},
+		{"wecom: {token: t}", "wecom.encoding_aes_key: missing"},
+		{"wecom: {token: t, encoding_aes_key: tooshort}", "encoding_aes_key must be 43 characters"},
+		{"wecom: {token: t, encoding_aes_key: " + key + ", callback_path: wecom}", "wecom.callback_path"},
+		{"wecom: {token: t, encoding_aes_key: " + key + ", api_base: 'ftp://x'}", "wecom.api_base"},
+		{"wecom: {token: t, encoding_aes_key: " + key + ", groups: [{name: a, webhook_key: k}]}", "wecom.groups[0].chat_id: empty"},
+		{"wecom: {token: t, encoding_aes_key: " + key + ", groups: [{name: a, chat_id: wr1}]}", "wecom.groups[0].webhook_key: missing"},
+		{"wecom: {token: t, encoding_aes_key: " + key + ", groups: [{name: a, chat_id: wr1, webhook_key: k}, {name: b, chat_id: wr1, webhook_key: k}]}", "wecom.groups[1].chat_id: \"wr1\" is listed twice"},
+		{"wecom: {token: t, encoding_aes_key: " + key + ", groups: [{name: a, chat_id: wr1, webhook_key: k, members: [{name: 张三}]}]}", "wecom.groups[0].members[0].userid: empty"},
+		{"wecom: {token: t, encoding_aes_key: " + key + ", groups: [{name: a, chat_id: wr1, webhook_key: k, members: [{name: 张三, userid: z, role: boss}]}]}", "members[0].role"},
+	})
+	cfg, err := loadChecked(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fmt.Sprintf("%v %+v", *cfg.WeCom, cfg.WeCom); strings.Contains(s, "t0k3n") || strings.Contains(s, key) {
+		t.Errorf("the WeCom section prints its secrets: %s", s)
+	}
+	// Secrets from the environment and files.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "aes"), []byte(key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"QUNZHU_WECOM_TOKEN": "fromenv", "QUNZHU_WECOM_KEY_WR1": "envkey"}
+	cfg, err = loadConfig("", []byte("wecom: {encoding_aes_key_file: "+filepath.Join(dir, "aes")+", groups: [{name: a, chat_id: wr1}]}"),
+		func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.validate(); err != nil || cfg.WeCom.Token != "fromenv" || cfg.WeCom.EncodingAESKey != key || cfg.WeCom.Groups[0].WebhookKey != "envkey" {
+		t.Errorf("from env and file: %v %+v", err, cfg.WeCom)
+	}
+}

@@ -118,11 +118,12 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	}
 
 	demoClock := &qunzhu.OffsetClock{}
-	a, err := startApp(ctx, cfg, log, appOptions{
+	opts := appOptions{
 		transport: wxemu.Transport(emuURL),
-		sources:   append([]webhook.Source{{Name: demoSource, Secret: secret}}, demoSources(secret)...),
+		sources:   append([]webhook.Source{{Name: demoSource, Secret: secret}}, weComDemoSources(cfg, demoSources(secret))...),
 		demoClock: demoClock,
-	})
+	}
+	a, err := startApp(ctx, cfg, log, opts)
 	if err != nil {
 		return err
 	}
@@ -138,6 +139,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fmt.Fprintf(stdout, "qunzhu %s 演示已启动 / demo started\n", version)
 	fmt.Fprintf(stdout, "  微信模拟器 WeChat emulator: %s   (群 groups: %s/_emu/groups)\n", emuURL, emuURL)
 	for _, e := range emus {
+		if e.connect != nil {
+			e.connect(a.httpURL())
+		}
 		fmt.Fprintf(stdout, "  %s: %s   (群 groups: %s/_emu/groups)\n", e.label, e.url, e.url)
 	}
 	fmt.Fprintf(stdout, "  Webhook 服务 server:        %s\n", a.httpURL())

@@ -24,10 +24,14 @@ type demoPlatform struct {
 type demoEmu struct {
 	label, url string
 	stop       func()
+	// connect, when set, is told qunzhu's HTTP address once it listens: an
+	// emulator that calls qunzhu back (WeCom's callbacks) needs it.
+	connect func(httpURL string)
 }
 
 var demoPlatforms = []demoPlatform{
 	{name: "dingtalk", label: "钉钉模拟器 DingTalk emulator", defAddr: "127.0.0.1:8091", start: startDingTalkEmu}, // platform_dingtalk.go
+	{name: "wecom", label: "企业微信模拟器 WeCom emulator", defAddr: "127.0.0.1:8092", start: startWeComEmu},        // platform_wecom.go
 }
 
 // serveEmu serves h on addr until stop.

@@ -64,8 +64,8 @@ func TestDemoDingTalkPing(t *testing.T) {
 }
 
 // TestDemoDingTalkAnsweredWhileWeChatLoggedOut: WeChat is banned (1102);
-// the DingTalk /ping is still answered at once, and /readyz says which
-// platform is down.
+// the DingTalk and WeCom /ping are still answered at once (each platform has
+// its own outbox lane), and /readyz says which platform is down.
 func TestDemoDingTalkAnsweredWhileWeChatLoggedOut(t *testing.T) {
 	d := startDemo(t, map[string]string{"QUNZHU_FALLBACK_ALERT_AFTER": "1h"})
 	if code, body := d.postJSON(d.emu+"/_emu/session", map[string]string{"action": "ban"}); code != http.StatusOK {
@@ -85,11 +85,17 @@ func TestDemoDingTalkAnsweredWhileWeChatLoggedOut(t *testing.T) {
 	if !strings.Contains(pong.Text, "pong") {
 		t.Errorf("pong = %+v", pong)
 	}
+	start = time.Now()
+	wcPong := d.wcAsk("何局长", "/ping")
+	t.Logf("WeCom /ping answered in %v while WeChat is logged out", time.Since(start))
+	if !strings.Contains(wcPong.Text, "pong") {
+		t.Errorf("WeCom pong = %+v", wcPong)
+	}
 	var r readyz
 	if err := d.getJSON(d.http+"/readyz", &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != "degraded" || r.Platforms["dingtalk"] != "online" || r.Platforms["wechat"] == "online" {
+	if r.Status != "degraded" || r.Platforms["dingtalk"] != "online" || r.Platforms["wecom"] != "online" || r.Platforms["wechat"] == "online" {
 		t.Errorf("readyz = %+v", r)
 	}
 	for _, m := range d.messages(cadres, seq) {
@@ -107,10 +113,10 @@ func TestDemoDingTalkMembersAndTask(t *testing.T) {
 	d := startDemo(t, nil)
 	seq := d.dtLastSeq()
 	d.dtSay("周局长", "/成员 添加 @冯干事 单位=执法二中队")
-	if got := d.dtExpect(seq, "冯干事"); !strings.Contains(got.Text, "已登记 冯干事（执法二中队，成员），钉钉账号已确认，无需认证码") {
+	if got := d.dtExpect(seq, "冯干事"); !strings.Contains(got.Text, "已登记 冯干事（执法二中队，成员），钉钉账号 ") {
 		t.Fatalf("add by mention: %q", got.Text)
 	}
-	if got := d.dtAsk("周局长", "zhouju", "/成员 添加 冯干事 单位=执法二中队"); !strings.Contains(got.Text, "请 @ 要登记的那一个人") {
+	if got := d.dtAsk("周局长", "zhouju", "/成员 添加 冯干事 单位=执法二中队"); !strings.Contains(got.Text, "或 @ 要登记的那一个人") {
 		t.Errorf("add without a mention: %q", got.Text)
 	}
 
@@ -174,18 +180,18 @@ func TestDemoDingTalkReports(t *testing.T) {
 	}
 }
 
-// TestDemoBroadcastAcrossPlatforms: 周局长 owns the WeChat 城管工作群 and the
-// DingTalk group, linked by his person key; one /群发 reaches both and the
-// progress report counts both.
+// TestDemoBroadcastAcrossPlatforms: 周局长 owns the WeChat 城管工作群, the
+// DingTalk group and the WeCom group, linked by his person key; one /群发
+// reaches all three and the progress report counts them all.
 func TestDemoBroadcastAcrossPlatforms(t *testing.T) {
 	d := startDemo(t, nil)
 	const wx = "城管工作群"
 	var code string
-	d.eventually("a preview to 2 groups", func() error {
+	d.eventually("a preview to 3 groups", func() error {
 		seq := d.lastSeq(wx)
 		d.say(wx, "周局长", "/群发 端午安康，{群名}的同志们辛苦了！")
 		m := d.expectFromBot(wx, seq, "群发预览")
-		if !strings.Contains(m.Text, "发往2个群") || !strings.Contains(m.Text, dtGroup) {
+		if !strings.Contains(m.Text, "发往3个群") || !strings.Contains(m.Text, dtGroup) || !strings.Contains(m.Text, wcGroup) {
 			return fmt.Errorf("preview %q", m.Text)
 		}
 		code = regexpFind(t, `/确认 (\d{6})`, m.Text)
@@ -194,13 +200,16 @@ func TestDemoBroadcastAcrossPlatforms(t *testing.T) {
 	seq := d.lastSeq(wx)
 	d.postPicture(wx, "周局长")
 	d.expectFromBot(wx, seq, "图片已附到群发")
-	seq, dtSeq := d.lastSeq(wx), d.dtLastSeq()
+	seq, dtSeq, wcSeq := d.lastSeq(wx), d.dtLastSeq(), d.wcLastSeq()
 	d.say(wx, "周局长", "/确认 "+code)
 	d.expectFromBot(wx, seq, "端午安康，城管工作群的同志们辛苦了！")
 	if got := d.dtExpect(dtSeq, "端午安康，"+dtGroup+"的同志们辛苦了！"); got.Via != "openapi" {
 		t.Errorf("broadcast in DingTalk = %+v, want a group send", got)
 	}
-	d.expectFromBot(wx, seq, "已完成：2个群全部送达")
+	if got := d.wcExpect(wcSeq, "端午安康，"+wcGroup+"的同志们辛苦了！"); got.Via != "webhook" {
+		t.Errorf("broadcast in WeCom = %+v, want the group robot", got)
+	}
+	d.expectFromBot(wx, seq, "已完成：3个群全部送达")
 	// The picture too, uploaded as media and sent by the group send.
 	var pics int
 	for _, m := range d.dtMessages(dtSeq) {
@@ -257,7 +266,8 @@ func TestDemoWebhooksToDingTalk(t *testing.T) {
 // demo, from the member's message in the emulator to the bot's answer there,
 // with the limits raised: run with -benchtime=100x for 100 messages each.
 func BenchmarkPingPerPlatform(b *testing.B) {
-	d := startDemo(b, map[string]string{"QUNZHU_LOG_LEVEL": "warn"})
+	// Per-sender command limits raised too: one person sends all the pings.
+	d := startDemo(b, map[string]string{"QUNZHU_LOG_LEVEL": "warn", "QUNZHU_LIMITS_COMMANDS_MEMBER": "100000/1s,100000"})
 	platforms := []struct {
 		name string
 		ask  func(i int)
@@ -277,6 +287,16 @@ func BenchmarkPingPerPlatform(b *testing.B) {
 			d.dtSay("周局长", fmt.Sprintf("/ping %d", i))
 			for found := false; !found; {
 				for _, m := range d.dtMessages(seq) {
+					seq = max(seq, m.Seq)
+					found = found || (m.Bot && strings.Contains(m.Text, "pong"))
+				}
+			}
+		}},
+		{"wecom", func(i int) {
+			seq := d.wcLastSeq()
+			d.wcPostAs("何局长", fmt.Sprintf("/ping %d", i), nil)
+			for found := false; !found; {
+				for _, m := range d.wcMessages(seq) {
 					seq = max(seq, m.Seq)
 					found = found || (m.Bot && strings.Contains(m.Text, "pong"))
 				}

@@ -32,6 +32,7 @@ type demo struct {
 	http   string // webhook server base URL
 	emu    string // emulator base URL
 	dt     string // DingTalk emulator base URL
+	wecom  string // WeCom emulator base URL
 	data   string
 	stdout *syncBuffer
 	stderr *syncBuffer
@@ -71,8 +72,8 @@ func freeAddr(t testing.TB) string {
 func startDemo(t testing.TB, env map[string]string) *demo {
 	t.Helper()
 	d := &demo{t: t, data: t.TempDir(), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	httpAddr, emuAddr, dtAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	d.http, d.emu, d.dt = "http://"+httpAddr, "http://"+emuAddr, "http://"+dtAddr
+	httpAddr, emuAddr, dtAddr, wecomAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	d.http, d.emu, d.dt, d.wecom = "http://"+httpAddr, "http://"+emuAddr, "http://"+dtAddr, "http://"+wecomAddr
 	vars := map[string]string{
 		"QUNZHU_DEMO_SECRET":    testSecret,
 		"QUNZHU_LIMITS_ACCOUNT": "1000/1s,1000",
@@ -83,6 +84,10 @@ func startDemo(t testing.TB, env map[string]string) *demo {
 		"QUNZHU_DINGTALK_LIMITS_ACCOUNT":  "1000/1s,1000",
 		"QUNZHU_DINGTALK_LIMITS_GROUP":    "1000/1s,1000",
 		"QUNZHU_DINGTALK_EMU_GROUP_LIMIT": "-1",
+		// WeCom's group robot: 20 a minute, raised on both sides too.
+		"QUNZHU_WECOM_LIMITS_ACCOUNT": "1000/1s,1000",
+		"QUNZHU_WECOM_LIMITS_GROUP":   "1000/1s,1000",
+		"QUNZHU_WECOM_EMU_RATE":       "100000",
 	}
 	for k, v := range env {
 		vars[k] = v
@@ -90,7 +95,7 @@ func startDemo(t testing.TB, env map[string]string) *demo {
 	getenv := func(k string) string { return vars[k] }
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	args := []string{"qunzhu", "demo", "--http", httpAddr, "--emu", emuAddr, "--dingtalk-emu", dtAddr, "--data", d.data}
+	args := []string{"qunzhu", "demo", "--http", httpAddr, "--emu", emuAddr, "--dingtalk-emu", dtAddr, "--wecom-emu", wecomAddr, "--data", d.data}
 	go func() { d.done <- run(ctx, args, getenv, d.stdout, d.stderr) }()
 	t.Cleanup(d.stop)
 	d.waitOnline()

@@ -116,26 +116,32 @@ func TestDemoHotlineTicket(t *testing.T) {
 	d.expectFromBot(whCityGroup, s, "已销号")
 }
 
+// postAlertmanager posts Alertmanager's documented example to route.
+func (d *demo) postAlertmanager(route string) {
+	d.t.Helper()
+	body, err := os.ReadFile("../../webhook/testdata/alertmanager_v4.json")
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, d.http+"/api/v1/alertmanager/"+route, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+testSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		d.t.Fatalf("alertmanager: %d", resp.StatusCode)
+	}
+}
+
 // TestDemoAlertmanager posts Alertmanager's documented example (one alert
 // firing, one resolved) and reads one readable message.
 func TestDemoAlertmanager(t *testing.T) {
 	d := startDemo(t, nil)
 	seq := d.lastSeq(cadres)
-	body, err := os.ReadFile("../../webhook/testdata/alertmanager_v4.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest(http.MethodPost, d.http+"/api/v1/alertmanager/ops", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+testSecret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("alertmanager: %d", resp.StatusCode)
-	}
+	d.postAlertmanager("ops")
 	m := d.expectFromBot(cadres, seq, "【告警】1 条告警触发，1 条已恢复")
 	for _, want := range []string{"[触发] 告警名称：InstanceDown", "[已恢复] 告警名称：InstanceDown", "级别：严重（critical）",
 		"摘要：政务外网节点 10.12.0.9 宕机超过 5 分钟", "开始时间：2025-06-01 08:55:02", "恢复时间：2025-06-01 08:52:45"} {

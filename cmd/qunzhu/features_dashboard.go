@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qunzhu/qunzhu"
 	"github.com/qunzhu/qunzhu/commands"
 	"github.com/qunzhu/qunzhu/dashboard"
 	"github.com/qunzhu/qunzhu/outbox"
@@ -111,7 +112,14 @@ func wireDashboard(a *app, senderCfg *outbox.Config) error {
 		Location: loc, LoginURL: loginURL, LoginQRURL: qrURL, DailyCap: senderCfg.Limits.Daily, PublicURL: a.cfg.PublicURL,
 		Logger: a.log.With("component", "dashboard"),
 		Sessions: func() []dashboard.Session {
-			return []dashboard.Session{{Platform: "wechat", State: a.bot.State(), Since: a.bot.StateSince()}}
+			var out []dashboard.Session
+			sessions := a.sessions()
+			for _, p := range qunzhu.Platforms {
+				if s, ok := sessions[p]; ok {
+					out = append(out, dashboard.Session{Platform: string(p), State: s.State(), Since: s.StateSince()})
+				}
+			}
+			return out
 		},
 	}
 	if d := a.cfg.Dashboard.LinkTTL; d != nil {

@@ -30,6 +30,7 @@ const usage = `qunzhu (群主) — 政务微信工作群机器人 / a bot for go
   qunzhu demo   [--http ADDR] [--emu ADDR | --emu-url URL] [--dingtalk-emu ADDR] [--data DIR] [--config FILE]
                                                                           内置微信、钉钉模拟器演示 / demo with the built-in WeChat and DingTalk emulators
                                                                           (--emu-url: 用已在运行的 cmd/wxemu / use a running cmd/wxemu)
+                                                                          (--wecom-emu ADDR: 企业微信模拟器 / the WeCom emulator, 127.0.0.1:8092)
   qunzhu serve  [--http ADDR] [--data DIR] [--config FILE]                真实微信账号 / a real WeChat account
   qunzhu config check [--config FILE]                                     检查配置 / validate the configuration
   qunzhu healthcheck [--url URL]                                          探活（/readyz）/ readiness probe for Docker

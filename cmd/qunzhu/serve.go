@@ -86,7 +86,7 @@ func runConfigCheck(args []string, getenv func(string) string, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "configuration ok: %d groups, %d webhook sources\n", len(cfg.Groups), len(cfg.Sources))
+	fmt.Fprintf(stdout, "configuration ok: %d groups, %d webhook sources%s\n", len(cfg.Groups), len(cfg.Sources), weComSummary(cfg))
 	return nil
 }
 
