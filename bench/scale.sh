@@ -25,11 +25,11 @@ port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));pri
 secret=scale-secret-0123456789
 
 start_demo() { # data dir
-  http=127.0.0.1:$(port) emu=127.0.0.1:$(port)
+  http=127.0.0.1:$(port) emu=127.0.0.1:$(port) dt=127.0.0.1:$(port) wc=127.0.0.1:$(port)
   QUNZHU_DEMO_SECRET=$secret QUNZHU_LOG_LEVEL=warn \
   QUNZHU_LIMITS_ACCOUNT=10000/1s,10000 QUNZHU_LIMITS_GROUP=10000/1s,10000 QUNZHU_LIMITS_DAILY=1000000 \
   QUNZHU_LIMITS_JITTER=0s QUNZHU_LIMITS_COMMANDS_MEMBER=10000/1s,10000 QUNZHU_LIMITS_RESERVE_DAILY=0 \
-    "$work/qunzhu" demo --http "$http" --emu "$emu" --data "$1" >"$work/out" 2>"$work/err" &
+    "$work/qunzhu" demo --http "$http" --emu "$emu" --dingtalk-emu "$dt" --wecom-emu "$wc" --data "$1" >"$work/out" 2>"$work/err" &
   pid=$!
   for _ in $(seq 300); do
     curl -sf "http://$http/readyz" 2>/dev/null | grep -q '"wechat":"online"' && return 0
