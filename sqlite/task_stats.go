@@ -86,37 +86,14 @@ func accOf(acc map[string]*unitAcc, unit string) *unitAcc {
 	return a
 }
 
-// addCountedStats adds task_counts' whole days [firstDay, endDay).
-func (t *tx) addCountedStats(acc map[string]*unitAcc, groupID, firstDay, endDay int64) error {
-	rows, err := t.query(`SELECT unit, sum(assigned), sum(closed_on_time), sum(closed_late),
-		sum(unclosed), sum(closed_ms), sum(extended), sum(transferred) FROM task_counts
-		WHERE group_id = ? AND day >= ? AND day < ? GROUP BY unit`, groupID, firstDay, endDay)
-	if err != nil {
-		return fmt.Errorf("select task counts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			unit                                     string
-			assigned, onTime, late, open, cm, ex, tr int64
-		)
-		if err := rows.Scan(&unit, &assigned, &onTime, &late, &open, &cm, &ex, &tr); err != nil {
-			return fmt.Errorf("scan task counts: %w", err)
-		}
-		a := accOf(acc, unit)
-		a.Assigned += int(assigned)
-		a.ClosedOnTime += int(onTime)
-		a.ClosedLate += int(late)
-		a.Open += int(open)
-		a.closedMs += cm
-		a.Extended += int(ex)
-		a.Transferred += int(tr)
-	}
-	return rows.Err()
-}
+// countedStatsQuery adds up task_counts' whole days [firstDay, endDay).
+const countedStatsQuery = `SELECT unit, sum(assigned), sum(closed_on_time), sum(closed_late),
+	sum(unclosed), sum(closed_ms), sum(extended), sum(transferred) FROM task_counts
+	WHERE group_id = ? AND day >= ? AND day < ? GROUP BY unit`
 
 // exactStatsQuery counts tasks created in a (short) range from the covering
-// index tasks_created, for the partial days at a period's ends.
+// index tasks_created, for the partial days at a period's ends. Its columns
+// are countedStatsQuery's.
 const exactStatsQuery = `SELECT unit, count(*),
 	coalesce(sum(status = 'closed' AND finished_at <= deadline), 0),
 	coalesce(sum(status = 'closed' AND finished_at > deadline), 0),
@@ -126,8 +103,17 @@ const exactStatsQuery = `SELECT unit, count(*),
 	FROM tasks WHERE group_id = ? AND created_at >= ? AND created_at < ? AND withdrawn = 0
 	GROUP BY unit`
 
+func (t *tx) addCountedStats(acc map[string]*unitAcc, groupID, firstDay, endDay int64) error {
+	return t.addStats(acc, countedStatsQuery, groupID, firstDay, endDay)
+}
+
 func (t *tx) addExactStats(acc map[string]*unitAcc, groupID, from, to int64) error {
-	rows, err := t.query(exactStatsQuery, groupID, from, to)
+	return t.addStats(acc, exactStatsQuery, groupID, from, to)
+}
+
+// addStats adds the per-unit rows of a statistics query to acc.
+func (t *tx) addStats(acc map[string]*unitAcc, q string, args ...any) error {
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return fmt.Errorf("select task stats: %w", err)
 	}
