@@ -137,6 +137,16 @@ func (r *rig) robotMessages(after int64) []wecomemu.Message {
 	return out
 }
 
+// A poster who writes the @ themselves gets it once, as a WeCom client shows it.
+func TestEmulatorWritesTheMentionOnce(t *testing.T) {
+	r := newRig(t)
+	r.post("张三", "@群主助手 /ping", nil)
+	ins := r.inbounds()
+	if len(ins) != 1 || ins[0].Text != "@群主助手 /ping" || len(ins[0].Mentions) != 1 {
+		t.Fatalf("inbound %+v", ins)
+	}
+}
+
 func TestCallbackIsHandledOnceWithTheSendersIdentity(t *testing.T) {
 	r := newRig(t)
 	if err := r.emu.Inject("redeliver", 1); err != nil {

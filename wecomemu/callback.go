@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -51,7 +52,13 @@ func (s *Server) Post(ctx context.Context, name, from, text string, img []byte) 
 	}
 	msgID, code := randomHex(16), randomHex(16)
 	s.codes[code] = &responseCode{group: g, created: time.Now()}
-	content := "@" + s.cfg.RobotName + " " + text
+	// Only messages that @ the robot reach it, so the emulator writes the
+	// mention the way a WeCom client does, unless the poster already did
+	// (as they must on DingTalk's emulator).
+	content := text
+	if !strings.HasPrefix(strings.TrimSpace(text), "@"+s.cfg.RobotName) {
+		content = "@" + s.cfg.RobotName + " " + text
+	}
 	cb := map[string]any{
 		"msgid": msgID, "aibotid": s.cfg.BotID, "chatid": g.ChatID, "chattype": "group",
 		"from": map[string]string{"userid": who.UserID}, "create_time": time.Now().Unix(),
