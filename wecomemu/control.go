@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/qunzhu/qunzhu/internal/emuhistory"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -100,26 +100,15 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
 // handleMessages reads a group's history after ?after=N, waiting up to
 // ?wait=… for a first message, as wxemu does.
 func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	var after int64
-	if v := q.Get("after"); v != "" {
-		var err error
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("%w: after=%q is not a number", ErrInvalid, v))
-			return
-		}
+	after, wait, err := emuhistory.Window(r, maxWait)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("%w: %v", ErrInvalid, err))
+		return
 	}
-	var wait time.Duration
-	if v := q.Get("wait"); v != "" {
-		var err error
-		if wait, err = time.ParseDuration(v); err != nil || wait < 0 || wait > maxWait {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("%w: wait=%q must be a duration up to %v", ErrInvalid, v, maxWait))
-			return
-		}
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), wait)
-	defer cancel()
-	msgs, err := s.WaitMessages(ctx, r.PathValue("name"), after)
+	name := r.PathValue("name")
+	msgs, err := emuhistory.Read(r.Context(), after, wait,
+		func(after int64) ([]Message, error) { return s.Messages(name, after) },
+		func(ctx context.Context, after int64) ([]Message, error) { return s.WaitMessages(ctx, name, after) })
 	if r.Context().Err() != nil {
 		return
 	}
@@ -128,6 +117,13 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, msgs)
+}
+
+// Messages returns the group's messages after seq, without waiting.
+func (s *Server) Messages(name string, after int64) ([]Message, error) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	return s.WaitMessages(done, name, after)
 }
 
 // WaitMessages returns the group's messages after seq, waiting until there

@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/qunzhu/qunzhu/internal/emuhistory"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -131,38 +131,15 @@ func (s *Server) handleControlPost(w http.ResponseWriter, r *http.Request) {
 // handleControlMessages reads a group's history after ?after=N; with ?wait=5s it
 // holds until there is at least one message or the wait passes (then it answers []).
 func (s *Server) handleControlMessages(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	var after int64
-	if v := q.Get("after"); v != "" {
-		var err error
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("%w: after=%q is not a number", ErrInvalid, v))
-			return
-		}
-	}
-	var wait time.Duration
-	if v := q.Get("wait"); v != "" {
-		var err error
-		if wait, err = time.ParseDuration(v); err != nil || wait < 0 || wait > maxWait {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("%w: wait=%q must be a duration up to %v", ErrInvalid, v, maxWait))
-			return
-		}
+	after, wait, err := emuhistory.Window(r, maxWait)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("%w: %v", ErrInvalid, err))
+		return
 	}
 	name := r.PathValue("name")
-	var (
-		msgs []Message
-		err  error
-	)
-	if wait > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), wait)
-		msgs, err = s.WaitMessages(ctx, name, after)
-		cancel()
-		if errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil {
-			msgs, err = s.Messages(name, after)
-		}
-	} else {
-		msgs, err = s.Messages(name, after)
-	}
+	msgs, err := emuhistory.Read(r.Context(), after, wait,
+		func(after int64) ([]Message, error) { return s.Messages(name, after) },
+		func(ctx context.Context, after int64) ([]Message, error) { return s.WaitMessages(ctx, name, after) })
 	if r.Context().Err() != nil {
 		return
 	}

@@ -2,13 +2,11 @@ package wxemu
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/qunzhu/qunzhu/internal/emuhistory"
 	"html"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 )
 
 // Private chats: a friend of the bot (Config.Friends, AddFriend) can write to
@@ -221,23 +219,17 @@ func (s *Server) handleControlPrivatePost(w http.ResponseWriter, r *http.Request
 // handleControlPrivateMessages reads a private chat after ?after=N, holding
 // up to ?wait= like the group endpoint.
 func (s *Server) handleControlPrivateMessages(w http.ResponseWriter, r *http.Request) {
-	after, wait, err := readWindow(r)
+	after, wait, err := emuhistory.Window(r, maxWait)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		writeError(w, http.StatusBadRequest, fmt.Errorf("%w: %v", ErrInvalid, err))
 		return
 	}
 	name := r.PathValue("name")
-	var msgs []Message
-	if wait > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), wait)
-		msgs, err = s.WaitPrivateMessages(ctx, name, after)
-		cancel()
-		if errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil {
-			msgs, err = s.PrivateMessages(name, after)
-		}
-	} else {
-		msgs, err = s.PrivateMessages(name, after)
-	}
+	msgs, err := emuhistory.Read(r.Context(), after, wait,
+		func(after int64) ([]Message, error) { return s.PrivateMessages(name, after) },
+		func(ctx context.Context, after int64) ([]Message, error) {
+			return s.WaitPrivateMessages(ctx, name, after)
+		})
 	if r.Context().Err() != nil {
 		return
 	}
@@ -246,22 +238,6 @@ func (s *Server) handleControlPrivateMessages(w http.ResponseWriter, r *http.Req
 		return
 	}
 	writeJSON(w, http.StatusOK, msgs)
-}
-
-// readWindow reads ?after=N and ?wait=D of a message listing.
-func readWindow(r *http.Request) (after int64, wait time.Duration, err error) {
-	q := r.URL.Query()
-	if v := q.Get("after"); v != "" {
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return 0, 0, fmt.Errorf("%w: after=%q is not a number", ErrInvalid, v)
-		}
-	}
-	if v := q.Get("wait"); v != "" {
-		if wait, err = time.ParseDuration(v); err != nil || wait < 0 || wait > maxWait {
-			return 0, 0, fmt.Errorf("%w: wait=%q must be a duration up to %v", ErrInvalid, v, maxWait)
-		}
-	}
-	return after, wait, nil
 }
 
 // handleControlMember changes a member's group nickname:
