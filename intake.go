@@ -113,6 +113,8 @@ type IntakeTx interface {
 	// RecordTicketEvent stores e; dup is true, and nothing is written, if the
 	// same (ticket, event, key) was recorded before.
 	RecordTicketEvent(e *TicketEventRecord) (dup bool, err error)
+	// TicketEventRecorded reports whether (ticket, event, key) was recorded.
+	TicketEventRecorded(ticketRow int64, event TicketEvent, key string) (bool, error)
 
 	// OpenDigest returns the digest of a unit in a group that is still
 	// collecting at now (due later and its message still pending); ENOTFOUND

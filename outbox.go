@@ -65,7 +65,10 @@ const (
 // the same transaction as the change that caused it. Nothing sends a chat message
 // any other way.
 type OutMessage struct {
-	ID       int64
+	ID int64
+	// Reserved, when set, is the id to create the row with: a number handed
+	// out by Journal.Accept before the message was enqueued. 0: a new id.
+	Reserved int64
 	DedupKey string // optional; a second enqueue with the same key is a duplicate
 	GroupID  int64
 	Kind     MessageKind

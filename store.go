@@ -16,6 +16,7 @@ type Store interface {
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
 	Outbox
+	Journal
 	// Ping checks that the store answers, for /readyz.
 	Ping(ctx context.Context) error
 	Close() error
@@ -37,6 +38,7 @@ type Tx interface {
 	ReportTx
 	BroadcastTx
 	IntakeTx
+	JournalTx
 	LedgerTx
 	HonorTx
 	CaptureTx

@@ -280,7 +280,9 @@ type TaskTx interface {
 	// no AssigneeIDs and a Unit, every registered member of that unit in the
 	// group is assigned. Title, GroupID and Deadline are required; ECONFLICT
 	// when (Source, ExternalID) already exists. The scheduler picks the new
-	// task up at once (NextActionAt is now) and works out its ladder.
+	// task up at once (NextActionAt is now) and works out its ladder. An ID
+	// set beforehand is a number reserved by Journal.Accept and is used;
+	// leave it 0 for a new number.
 	CreateTask(t *Task, by TaskActor) error
 	// TaskByID returns a task with its assignees; ENOTFOUND if there is none.
 	TaskByID(id int64) (*Task, error)

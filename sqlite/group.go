@@ -46,6 +46,7 @@ func (t *tx) CreatePlatformGroup(p qunzhu.Platform, chatID, name string) (*qunzh
 	if g.ID, err = res.LastInsertId(); err != nil {
 		return nil, fmt.Errorf("insert group: last id: %w", err)
 	}
+	t.groupsChanged = true
 	return g, nil
 }
 
@@ -168,6 +169,7 @@ func (t *tx) RenameGroup(id int64, name string) error {
 	if name == "" {
 		return qunzhu.Errorf(qunzhu.EINVALID, "群名不能为空。")
 	}
+	t.groupsChanged = true // set before: a failure changes nothing, and a cache refresh is cheap
 	res, err := t.exec(`UPDATE "groups" SET name = ?, updated_at = ? WHERE id = ?`, name, ms(t.now), id)
 	if isUnique(err) {
 		return qunzhu.Errorf(qunzhu.ECONFLICT, "群「%s」已经登记过了。", name)

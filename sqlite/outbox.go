@@ -55,11 +55,12 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	res, err := t.exec(`INSERT INTO outbox (status, priority, not_before, group_id, kind, dedup_key,
+	// A Reserved id (Journal.Accept) is used as is; NULL takes the next one.
+	res, err := t.exec(`INSERT INTO outbox (id, status, priority, not_before, group_id, kind, dedup_key,
 		attempts, created_at, updated_at, last_error, text, image, ref, urgent, mentions, to_member, to_user)
-		VALUES ('pending', ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (dedup_key) DO NOTHING`,
-		int(priority), ms(notBefore), m.GroupID, string(m.Kind),
+		VALUES (NULLIF(?, 0), 'pending', ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
+		m.Reserved, int(priority), ms(notBefore), m.GroupID, string(m.Kind),
 		nullString(m.DedupKey), ms(t.now), ms(t.now), m.Text, nullBytes(m.Image), m.Ref, m.Urgent, mentions,
 		m.ToMember, m.ToUser)
 	if isForeignKey(err) {
@@ -74,6 +75,9 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 	if n, err := rowsAffected(res); err != nil {
 		return false, fmt.Errorf("insert outbox: %w", err)
 	} else if n == 0 { // the key is taken: a duplicate, in any status
+		if m.DedupKey == "" {
+			return false, fmt.Errorf("insert outbox: reserved id %d is taken", m.Reserved)
+		}
 		if err := t.queryRow(`SELECT id FROM outbox WHERE dedup_key = ?`, m.DedupKey).Scan(&m.ID); err != nil {
 			return false, fmt.Errorf("select outbox dedup key: %w", err)
 		}

@@ -58,10 +58,13 @@ type Store struct {
 	clock    qunzhu.Clock
 	log      *slog.Logger
 	enqueued chan struct{}
+	accepted chan struct{}
 
-	w     *writer
-	files *fileGuard
-	fault atomic.Pointer[fault] // set once the files changed under us or the disk failed
+	w         *writer
+	readStmts readStmts
+	groupsGen atomic.Uint64 // GroupsVersion
+	files     *fileGuard
+	fault     atomic.Pointer[fault] // set once the files changed under us or the disk failed
 }
 
 // Synchronous settings of Options.Synchronous, named after SQLite's.
@@ -176,8 +179,10 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 		clock:    opt.Clock,
 		log:      opt.Logger,
 		enqueued: make(chan struct{}, 1),
+		accepted: make(chan struct{}, 1),
 		files:    files,
 	}
+	s.readStmts.init(read)
 	s.w = newWriter(s, newSyncer(s, opt.Synchronous == SyncNormal))
 	go s.w.run()
 	return s, nil
@@ -217,6 +222,9 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// Savepoints (one per caller in a group commit) keep their undo pages in
+	// memory instead of a temporary file written on every batch.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	if readOnly {
 		// A stray write in View fails loudly instead of racing the writer.
 		q.Add("_pragma", "query_only(1)")
@@ -235,6 +243,7 @@ func (s *Store) Close() error {
 	if s.fault.Load() == nil { // a store whose files changed writes nothing more
 		_, optErr = s.write.Exec("PRAGMA optimize")
 	}
+	s.readStmts.close()
 	err := errors.Join(s.read.Close(), s.write.Close())
 	if err == nil && optErr != nil {
 		// Not fatal for the data, but worth knowing.
@@ -249,7 +258,7 @@ func (s *Store) Close() error {
 func (s *Store) Ping(ctx context.Context) error {
 	select {
 	case <-s.w.done:
-		return fmt.Errorf("ping sqlite: %w", errClosed)
+		return fmt.Errorf("ping sqlite: %w", ErrClosed)
 	default:
 	}
 	if err := s.checkFiles(); err != nil {
@@ -286,6 +295,10 @@ func (s *Store) View(ctx context.Context, fn func(qunzhu.Tx) error) error {
 	return fn(t)
 }
 
+// GroupsVersion changes after every commit that added or renamed a group,
+// so a cache of group lookups (the webhook intake's) knows when to forget.
+func (s *Store) GroupsVersion() uint64 { return s.groupsGen.Load() }
+
 // Enqueued is signalled, without blocking, after every commit that wrote at
 // least one outbox row, so the sender wakes up instead of polling.
 func (s *Store) Enqueued() <-chan struct{} { return s.enqueued }
@@ -308,7 +321,11 @@ func (s *Store) begin(ctx context.Context, db *sql.DB, readOnly bool) (*tx, erro
 	if err != nil {
 		return nil, err
 	}
-	return &tx{tx: sqlTx, ctx: ctx, now: s.now()}, nil
+	t := &tx{tx: sqlTx, ctx: ctx, now: s.now()}
+	if readOnly {
+		t.rs = &s.readStmts
+	}
+	return t, nil
 }
 
 // tx implements qunzhu.Tx. Its methods take no context (the interface has none),
@@ -318,7 +335,12 @@ type tx struct {
 	b        *batch // Update: the group commit this caller's fn runs in; nil in View
 	ctx      context.Context
 	now      time.Time
-	enqueued bool // Enqueue wrote a row; signal after commit
+	enqueued bool       // Enqueue wrote a row; signal after commit
+	accepted bool       // Accept wrote a journal entry; signal after commit
+	rs       *readStmts // View: the read pool's prepared statements
+	// groupsChanged: a group was added or renamed; GroupsVersion moves on
+	// after the commit.
+	groupsChanged bool
 }
 
 // Now is the store clock's time, read once when the transaction began.
@@ -333,6 +355,11 @@ func (t *tx) Now() time.Time { return t.now }
 // running it and only this caller's savepoint is undone.
 func (t *tx) stmt(query string) (*sql.Stmt, context.Context) {
 	if t.b == nil {
+		if t.rs != nil {
+			if st := t.rs.get(t.ctx, query); st != nil {
+				return t.tx.StmtContext(t.ctx, st), t.ctx
+			}
+		}
 		return nil, t.ctx
 	}
 	if t.ctx.Err() != nil {

@@ -125,6 +125,9 @@ func (y *syncer) answer(b *settled, syncErr error) {
 		if r.enqueued && r.err == nil && !r.panicked {
 			y.s.signalEnqueued()
 		}
+		if r.accepted && r.err == nil && !r.panicked {
+			y.s.signalAccepted()
+		}
 	}
 	for i, r := range b.taken {
 		r.res <- b.results[i]

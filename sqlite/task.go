@@ -40,10 +40,12 @@ func (t *tx) CreateTask(task *qunzhu.Task, by qunzhu.TaskActor) error {
 	task.AssignerID, task.AssignerName = by.MemberID, by.Name
 	task.CreatedAt, task.UpdatedAt, task.NextActionAt = t.now, t.now, t.now
 	task.LastProgressAt, task.DoneAt, task.ClosedAt = time.Time{}, time.Time{}, time.Time{}
-	res, err := t.exec(`INSERT INTO tasks (group_id, status, unit, deadline, next_action_at, ladder_step,
+	// A task.ID set by the caller is a number reserved by Journal.Accept;
+	// 0 takes the next one.
+	res, err := t.exec(`INSERT INTO tasks (id, group_id, status, unit, deadline, next_action_at, ladder_step,
 		created_at, updated_at, assigner_id, assigner_name, source, external_id, title)
-		VALUES (?, 'open', ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)`,
-		task.GroupID, task.Unit, ms(task.Deadline), ms(task.NextActionAt), ms(t.now), ms(t.now),
+		VALUES (NULLIF(?, 0), ?, 'open', ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)`,
+		task.ID, task.GroupID, task.Unit, ms(task.Deadline), ms(task.NextActionAt), ms(t.now), ms(t.now),
 		taskRef(by.MemberID), by.Name, task.Source, task.ExternalID, task.Title)
 	if isUnique(err) {
 		return qunzhu.Errorf(qunzhu.ECONFLICT, "%s编号%s已经有督办任务了。", task.Source, task.ExternalID)

@@ -91,6 +91,17 @@ func (t *tx) RecordTicketEvent(e *qunzhu.TicketEventRecord) (bool, error) {
 	return n == 0, nil
 }
 
+// TicketEventRecorded implements qunzhu.IntakeTx.
+func (t *tx) TicketEventRecorded(ticketRow int64, event qunzhu.TicketEvent, key string) (bool, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM hotline_events WHERE ticket_row = ? AND event = ? AND event_key = ?`,
+		ticketRow, string(event), key).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("select ticket event: %w", err)
+	}
+	return n > 0, nil
+}
+
 func scanTicket(row scanner) (*qunzhu.Ticket, error) {
 	var (
 		tk                   qunzhu.Ticket

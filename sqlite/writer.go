@@ -32,14 +32,18 @@ const (
 	fileCheckEvery = time.Second
 )
 
-// errClosed answers writes after Close.
-var errClosed = errors.New("sqlite: database is closed")
+// ErrClosed answers writes after Close.
+var ErrClosed = errors.New("sqlite: database is closed")
 
 // writeReq is one Update (or one Outbox mark) waiting for the writer.
 type writeReq struct {
 	ctx context.Context
 	fn  func(*tx) error
 	res chan writeRes // buffered: the writer never blocks on a caller
+	// bare runs fn without a savepoint: fn's statements are each atomic and
+	// what a failed fn leaves behind is harmless (Accept: a skipped number).
+	// It saves the two savepoint statements on the hottest path.
+	bare bool
 }
 
 // writeRes is what the caller learns after the commit.
@@ -48,6 +52,8 @@ type writeRes struct {
 	panicked bool
 	pv       any // fn's panic, raised again in the caller's goroutine
 	enqueued bool
+	accepted bool // fn accepted a journal entry: wake the applier
+	groups   bool // fn added or renamed a group (tx.groupsChanged)
 }
 
 // writer is the goroutine that owns the write connection.
@@ -64,6 +70,9 @@ type writer struct {
 	batches atomic.Uint64
 	// budget is batchBudget; tests lengthen it to make batches predictable.
 	budget time.Duration
+	// ids are outbox numbers reserved a block at a time for Accept (see
+	// tx.reserveOutbox); only the writer goroutine touches them.
+	ids *idBlock
 }
 
 func newWriter(s *Store, y *syncer) *writer {
@@ -83,16 +92,25 @@ func newWriter(s *Store, y *syncer) *writer {
 // do runs fn in the next batch and returns after its commit. A panic in fn is
 // raised again here, after fn's savepoint was rolled back.
 func (w *writer) do(ctx context.Context, fn func(*tx) error) error {
+	return w.submit(&writeReq{ctx: ctx, fn: fn, res: make(chan writeRes, 1)})
+}
+
+// doBare is do without the savepoint (see writeReq.bare).
+func (w *writer) doBare(ctx context.Context, fn func(*tx) error) error {
+	return w.submit(&writeReq{ctx: ctx, fn: fn, res: make(chan writeRes, 1), bare: true})
+}
+
+func (w *writer) submit(r *writeReq) error {
+	ctx := r.ctx
 	if err := w.s.faulted(); err != nil {
 		return err
 	}
-	r := &writeReq{ctx: ctx, fn: fn, res: make(chan writeRes, 1)}
 	select {
 	case w.reqs <- r:
 	case <-ctx.Done():
 		return fmt.Errorf("begin update: %w", ctx.Err())
 	case <-w.done:
-		return errClosed
+		return ErrClosed
 	}
 	// The caller waits for the answer even if ctx ends: fn may be in a batch
 	// that is committing, and the caller must learn whether it was kept.
@@ -103,7 +121,7 @@ func (w *writer) do(ctx context.Context, fn func(*tx) error) error {
 		select {
 		case res = <-r.res:
 		default: // queued after the writer stopped: never taken
-			return errClosed
+			return ErrClosed
 		}
 	}
 	if res.panicked {
@@ -147,7 +165,7 @@ func (w *writer) run() {
 			for {
 				select {
 				case r := <-w.reqs:
-					r.res <- writeRes{err: errClosed}
+					r.res <- writeRes{err: ErrClosed}
 				default:
 					return
 				}
@@ -229,6 +247,15 @@ func (w *writer) batch(first *writeReq) {
 	} else {
 		sqlTx.Rollback()
 	}
+	for _, r := range results {
+		if r.groups {
+			w.s.groupsGen.Add(1)
+			break
+		}
+	}
+	if broken != nil {
+		w.ids = nil // numbers reserved in this batch were rolled back with it
+	}
 	if broken != nil {
 		broken = w.s.classify(broken)
 	}
@@ -294,16 +321,23 @@ func (b *batch) run(r *writeReq) (writeRes, error) {
 	if err := r.ctx.Err(); err != nil {
 		return writeRes{err: fmt.Errorf("begin update: %w", err)}, nil
 	}
+	if r.bare {
+		t := &tx{tx: b.tx, b: b, ctx: r.ctx, now: b.w.s.now()}
+		res := call(r.fn, t)
+		res.enqueued, res.accepted, res.groups = t.enqueued, t.accepted, t.groupsChanged
+		return res, nil
+	}
 	if _, err := b.exec("SAVEPOINT caller"); err != nil {
 		return writeRes{err: fmt.Errorf("begin update: %w", err)}, fmt.Errorf("savepoint: %w", err)
 	}
 	t := &tx{tx: b.tx, b: b, ctx: r.ctx, now: b.w.s.now()}
 	res := call(r.fn, t)
+	res.groups = t.groupsChanged
 	if res.err == nil && !res.panicked {
 		if _, err := b.exec("RELEASE caller"); err != nil {
 			return res, fmt.Errorf("release savepoint: %w", err)
 		}
-		res.enqueued = t.enqueued
+		res.enqueued, res.accepted = t.enqueued, t.accepted
 		return res, nil
 	}
 	if _, err := b.exec("ROLLBACK TO caller"); err != nil {

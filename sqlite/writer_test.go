@@ -294,8 +294,8 @@ func TestUpdate_AfterClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Update(t.Context(), createGroup("晚到的群")); !errors.Is(err, errClosed) {
-		t.Errorf("Update after Close: %v, want %v", err, errClosed)
+	if err := s.Update(t.Context(), createGroup("晚到的群")); !errors.Is(err, ErrClosed) {
+		t.Errorf("Update after Close: %v, want %v", err, ErrClosed)
 	}
 }
 

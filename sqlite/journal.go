@@ -1,0 +1,342 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/qunzhu/qunzhu"
+)
+
+// The intake journal (qunzhu.Journal). Accept is the hottest write there is:
+// one per webhook request. It runs without a savepoint (writeReq.bare) and
+// is one or two prepared statements: move a counter when a number is to be
+// reserved, insert the entry unless its key is taken. Everything the
+// request's effect needs (lookups, the 督办 task, the digest, the outbox row)
+// happens later in ApplyIntake, many entries to a transaction.
+
+// applyBudget closes an ApplyIntake batch that has run this long, so the
+// applier holds the writer for about as long as one group commit and
+// accepted requests queued behind it wait at most that much.
+const applyBudget = 8 * time.Millisecond
+
+// applyYieldAfter is how many entries a batch applies before it gives way
+// to other writers waiting for the writer.
+const applyYieldAfter = 8
+
+// Accept implements qunzhu.Journal.
+func (s *Store) Accept(ctx context.Context, e *qunzhu.IntakeEntry) (bool, error) {
+	switch {
+	case e.Source == "" || e.Kind == "" || e.Key == "":
+		return false, qunzhu.Errorf(qunzhu.EINVALID, "intake entry needs a source, a kind and a key")
+	case len(e.Payload) == 0:
+		return false, qunzhu.Errorf(qunzhu.EINVALID, "intake entry has no payload")
+	}
+	var dup bool
+	err := s.w.doBare(ctx, func(t *tx) error {
+		var err error
+		dup, err = t.accept(e)
+		return err
+	})
+	if err != nil {
+		return false, s.classify(err)
+	}
+	return dup, nil
+}
+
+// accept is Accept inside the writer's batch.
+func (t *tx) accept(e *qunzhu.IntakeEntry) (bool, error) {
+	var outboxID, taskID int64
+	var err error
+	// A duplicate found below leaves its reserved numbers unused: a gap,
+	// which AUTOINCREMENT numbers may have anyway.
+	if e.ReserveOutbox {
+		if outboxID, err = t.reserveOutbox(); err != nil {
+			return false, err
+		}
+	}
+	if e.ReserveTask {
+		if taskID, err = t.reserve("tasks"); err != nil {
+			return false, err
+		}
+	}
+	res, err := t.exec(`INSERT INTO intake (source, kind, key, payload, accepted_at, outbox_id, task_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, key) DO NOTHING`,
+		e.Source, e.Kind, e.Key, e.Payload, ms(t.now), outboxID, taskID)
+	if err != nil {
+		return false, fmt.Errorf("insert intake: %w", err)
+	}
+	if n, err := rowsAffected(res); err != nil {
+		return false, fmt.Errorf("insert intake: %w", err)
+	} else if n == 0 {
+		first, err := t.IntakeByKey(e.Source, e.Key)
+		if err != nil {
+			return false, err
+		}
+		e.ID, e.OutboxID, e.TaskID, e.AcceptedAt = first.ID, first.OutboxID, first.TaskID, first.AcceptedAt
+		e.AppliedAt, e.Error = first.AppliedAt, first.Error
+		return true, nil
+	}
+	if e.ID, err = res.LastInsertId(); err != nil {
+		return false, fmt.Errorf("insert intake: last id: %w", err)
+	}
+	e.OutboxID, e.TaskID, e.AcceptedAt = outboxID, taskID, t.now
+	t.accepted = true
+	return false, nil
+}
+
+// reserve takes the next number of an AUTOINCREMENT table. A row inserted
+// later without an id gets a larger one, so the number stays free for the
+// row that will be inserted with it (migration 0016 made the counters).
+func (t *tx) reserve(table string) (int64, error) {
+	var id int64
+	err := t.queryRow(`UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = ? RETURNING seq`, table).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("reserve %s id: %w", table, err)
+	}
+	return id, nil
+}
+
+// outboxBlock is how many outbox numbers one counter update reserves. An
+// outbox id is never shown to people (task numbers are, and are reserved one
+// at a time), so the numbers a restart leaves unused are a harmless gap.
+const outboxBlock = 64
+
+// idBlock is a run of reserved outbox numbers, next to last inclusive.
+type idBlock struct{ next, last int64 }
+
+// reserveOutbox takes the next reserved outbox number, moving the counter
+// by a block when the writer has none left. The block lives in the writer;
+// a batch that fails drops it (writer.batch), since its counter update was
+// rolled back with the batch.
+func (t *tx) reserveOutbox() (int64, error) {
+	w := t.b.w
+	if w.ids == nil || w.ids.next > w.ids.last {
+		var last int64
+		err := t.queryRow(`UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'outbox' RETURNING seq`, outboxBlock).Scan(&last)
+		if err != nil {
+			w.ids = nil
+			return 0, fmt.Errorf("reserve outbox ids: %w", err)
+		}
+		w.ids = &idBlock{next: last - outboxBlock + 1, last: last}
+	}
+	id := w.ids.next
+	w.ids.next++
+	return id, nil
+}
+
+// Accepted implements qunzhu.Journal.
+func (s *Store) Accepted() <-chan struct{} { return s.accepted }
+
+func (s *Store) signalAccepted() {
+	select {
+	case s.accepted <- struct{}{}:
+	default: // a wake-up is pending; the applier will see every entry
+	}
+}
+
+// ApplyIntake implements qunzhu.Journal.
+func (s *Store) ApplyIntake(ctx context.Context, n int, fn func(qunzhu.Tx, *qunzhu.IntakeEntry) error) (qunzhu.IntakeResult, error) {
+	var res qunzhu.IntakeResult
+	err := s.w.do(ctx, func(t *tx) error {
+		res = qunzhu.IntakeResult{}
+		entries, err := t.pendingIntake(n + 1)
+		if err != nil {
+			return err
+		}
+		if len(entries) > n {
+			entries, res.More = entries[:n], true
+		}
+		start := time.Now()
+		for i, e := range entries {
+			// The batch ends at its budget, and early when other writers
+			// wait (a webhook being accepted, a command's reply): they go
+			// first, and the applier comes back right after them.
+			if i > 0 && time.Since(start) >= applyBudget || i >= applyYieldAfter && len(t.b.w.reqs) > 0 {
+				res.More = true
+				break
+			}
+			if err := t.applyOne(e, fn); err != nil {
+				return err
+			}
+			res.Applied++
+			if e.Error != "" {
+				res.Failed = append(res.Failed, e)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return qunzhu.IntakeResult{}, s.classify(err)
+	}
+	return res, nil
+}
+
+// pendingIntake returns up to n entries not applied yet, oldest first.
+func (t *tx) pendingIntake(n int) ([]*qunzhu.IntakeEntry, error) {
+	rows, err := t.query(`SELECT `+intakeColumns+` FROM intake WHERE applied_at IS NULL ORDER BY id LIMIT ?`, n)
+	if err != nil {
+		return nil, fmt.Errorf("select pending intake: %w", err)
+	}
+	defer rows.Close()
+	var out []*qunzhu.IntakeEntry
+	for rows.Next() {
+		e, err := scanIntake(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("select pending intake: %w", err)
+	}
+	return out, nil
+}
+
+// applyOne runs fn for e in a savepoint and marks e applied, or failed with
+// fn's reason after undoing what fn did. It returns an error only when the
+// transaction itself failed (the savepoint could not be undone, the disk
+// failed, the caller gave up): then nothing of the batch may commit.
+func (t *tx) applyOne(e *qunzhu.IntakeEntry, fn func(qunzhu.Tx, *qunzhu.IntakeEntry) error) error {
+	if err := t.ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := t.exec("SAVEPOINT entry"); err != nil {
+		return fmt.Errorf("savepoint entry: %w", err)
+	}
+	ferr := applyCall(fn, t, e)
+	if ferr == nil {
+		if _, err := t.exec("RELEASE entry"); err != nil {
+			return fmt.Errorf("release entry: %w", err)
+		}
+		e.AppliedAt = t.now
+		_, err := t.exec(`UPDATE intake SET applied_at = ?, payload = NULL WHERE id = ?`, ms(t.now), e.ID)
+		if err != nil {
+			return fmt.Errorf("mark intake %d applied: %w", e.ID, err)
+		}
+		return nil
+	}
+	if _, err := t.exec("ROLLBACK TO entry"); err != nil {
+		return fmt.Errorf("roll back entry: %w (after %v)", err, ferr)
+	}
+	if _, err := t.exec("RELEASE entry"); err != nil {
+		return fmt.Errorf("release entry: %w", err)
+	}
+	// The store's own trouble (a full or failing disk, files changed under
+	// it) or the caller giving up is no reason to give up on the entry: the
+	// batch is abandoned and the entry tried again.
+	if qunzhu.ErrorCode(t.b.w.s.classify(ferr)) == qunzhu.EUNAVAILABLE || t.ctx.Err() != nil ||
+		errors.Is(ferr, context.Canceled) || errors.Is(ferr, context.DeadlineExceeded) {
+		return ferr
+	}
+	e.AppliedAt, e.Error = t.now, failureText(ferr)
+	if _, err := t.exec(`UPDATE intake SET applied_at = ?, error = ? WHERE id = ?`, ms(t.now), e.Error, e.ID); err != nil {
+		return fmt.Errorf("mark intake %d failed: %w", e.ID, err)
+	}
+	return nil
+}
+
+// failureText is what the journal keeps of an apply's failure.
+func failureText(err error) string {
+	msg := err.Error()
+	if r := []rune(msg); len(r) > 500 {
+		msg = string(r[:500]) + "…"
+	}
+	return msg
+}
+
+// applyCall runs fn, turning a panic into the entry's failure so one bad
+// entry cannot stop the journal.
+func applyCall(fn func(qunzhu.Tx, *qunzhu.IntakeEntry) error, t *tx, e *qunzhu.IntakeEntry) (err error) {
+	defer func() {
+		if pv := recover(); pv != nil {
+			err = fmt.Errorf("panic while applying intake %d: %v", e.ID, pv)
+		}
+	}()
+	return fn(t, e)
+}
+
+const intakeColumns = `id, source, kind, key, payload, accepted_at, outbox_id, task_id, applied_at, error`
+
+func scanIntake(r interface{ Scan(...any) error }) (*qunzhu.IntakeEntry, error) {
+	var e qunzhu.IntakeEntry
+	var accepted int64
+	var applied sql.NullInt64
+	if err := r.Scan(&e.ID, &e.Source, &e.Kind, &e.Key, &e.Payload, &accepted, &e.OutboxID, &e.TaskID, &applied, &e.Error); err != nil {
+		return nil, fmt.Errorf("scan intake: %w", err)
+	}
+	e.AcceptedAt, e.AppliedAt = fromMs(accepted), fromNullMs(applied)
+	return &e, nil
+}
+
+// IntakeByKey implements qunzhu.JournalTx.
+func (t *tx) IntakeByKey(source, key string) (*qunzhu.IntakeEntry, error) {
+	e, err := scanIntake(t.queryRow(`SELECT `+intakeColumns+` FROM intake WHERE source = ? AND key = ?`, source, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, qunzhu.Errorf(qunzhu.ENOTFOUND, "没有这条接收记录。")
+	}
+	return e, err
+}
+
+// PendingIntake implements qunzhu.JournalTx.
+func (t *tx) PendingIntake(source string, keys ...string) ([]*qunzhu.IntakeEntry, error) {
+	var out []*qunzhu.IntakeEntry
+	// One statement for the usual one or two keys (a prepared one each).
+	for len(keys) > 0 {
+		n := min(len(keys), 2)
+		q := `SELECT ` + intakeColumns + ` FROM intake WHERE source = ? AND key IN (?` + strings.Repeat(", ?", n-1) + `) AND applied_at IS NULL ORDER BY id`
+		args := []any{source}
+		for _, k := range keys[:n] {
+			args = append(args, k)
+		}
+		keys = keys[n:]
+		rows, err := t.query(q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("select pending intake: %w", err)
+		}
+		for rows.Next() {
+			e, err := scanIntake(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("select pending intake: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// IntakeBacklog implements qunzhu.JournalTx.
+func (t *tx) IntakeBacklog() (qunzhu.IntakeBacklog, error) {
+	var b qunzhu.IntakeBacklog
+	var oldest sql.NullInt64
+	err := t.queryRow(`SELECT count(*), min(accepted_at) FROM intake WHERE applied_at IS NULL`).Scan(&b.Pending, &oldest)
+	if err != nil {
+		return b, fmt.Errorf("count pending intake: %w", err)
+	}
+	b.Oldest = fromNullMs(oldest)
+	if err := t.queryRow(`SELECT count(*) FROM intake WHERE error <> ''`).Scan(&b.Failed); err != nil {
+		return b, fmt.Errorf("count failed intake: %w", err)
+	}
+	return b, nil
+}
+
+// PruneIntake implements qunzhu.JournalTx. Failed entries are kept: they are
+// IT's to look at.
+func (t *tx) PruneIntake(before time.Time, limit int) (int, error) {
+	res, err := t.exec(`DELETE FROM intake WHERE id IN (
+		SELECT id FROM intake WHERE applied_at IS NOT NULL AND applied_at < ? AND error = ''
+		ORDER BY applied_at LIMIT ?)`, ms(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune intake: %w", err)
+	}
+	n, err := rowsAffected(res)
+	return int(n), err
+}
