@@ -28,6 +28,11 @@ var (
 		[]string{"status"}, nil)
 	descOldest = prometheus.NewDesc("qunzhu_outbox_oldest_pending_age_seconds",
 		"Age of the oldest pending outbox message; 0 when nothing waits.", nil, nil)
+	descIntake = prometheus.NewDesc("qunzhu_intake_journal_entries",
+		"Webhook requests accepted into the intake journal and not applied yet (state=pending), or whose apply failed (state=failed).",
+		[]string{"state"}, nil)
+	descIntakeAge = prometheus.NewDesc("qunzhu_intake_oldest_pending_age_seconds",
+		"How long the oldest accepted webhook request has waited to be applied; 0 when none waits.", nil, nil)
 	descSteps = prometheus.NewDesc("qunzhu_ladder_steps_total",
 		"Escalation ladder steps taken on 督办 tasks (remind, due, yellow, red, daily), by step.",
 		[]string{"step"}, nil)
@@ -42,7 +47,7 @@ func newStoreCollector(cfg Config) *storeCollector { return &storeCollector{cfg:
 
 // Describe sends every descriptor, so the registry checks names up front.
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descEnqueued, descSent, descFailed, descBacklog, descOldest, descSteps, descUp} {
+	for _, d := range []*prometheus.Desc{descEnqueued, descSent, descFailed, descBacklog, descOldest, descIntake, descIntakeAge, descSteps, descUp} {
 		ch <- d
 	}
 }
@@ -58,13 +63,17 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	var (
 		counts []qunzhu.OutboxCount
 		steps  map[string]int
+		intake qunzhu.IntakeBacklog
 	)
 	err := c.cfg.Store.View(ctx, func(tx qunzhu.Tx) error {
 		var err error
 		if counts, err = tx.OutboxCounts(); err != nil {
 			return err
 		}
-		steps, err = tx.LadderStepCounts()
+		if steps, err = tx.LadderStepCounts(); err != nil {
+			return err
+		}
+		intake, err = tx.IntakeBacklog()
 		return err
 	})
 	var stats qunzhu.OutboxStats
@@ -103,6 +112,13 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		age = max(c.cfg.Clock.Now().Sub(stats.OldestPending).Seconds(), 0)
 	}
 	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, age)
+	ch <- prometheus.MustNewConstMetric(descIntake, prometheus.GaugeValue, float64(intake.Pending), "pending")
+	ch <- prometheus.MustNewConstMetric(descIntake, prometheus.GaugeValue, float64(intake.Failed), "failed")
+	intakeAge := 0.0
+	if !intake.Oldest.IsZero() {
+		intakeAge = max(c.cfg.Clock.Now().Sub(intake.Oldest).Seconds(), 0)
+	}
+	ch <- prometheus.MustNewConstMetric(descIntakeAge, prometheus.GaugeValue, intakeAge)
 	for step, n := range steps {
 		ch <- prometheus.MustNewConstMetric(descSteps, prometheus.CounterValue, float64(n), step)
 	}

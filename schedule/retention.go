@@ -21,7 +21,7 @@ const MinRetention = 48 * time.Hour
 const retentionBatch = 500
 
 // Retention prunes what the service no longer needs: sent and failed outbox
-// rows and hotline digests older than Keep. Pending messages are never
+// rows, hotline digests and applied intake journal entries older than Keep. Pending messages are never
 // touched. Deleting twice is harmless, so a repeat after a crash is too.
 type Retention struct {
 	store qunzhu.Store
@@ -45,6 +45,9 @@ func (j *Retention) Run(ctx context.Context, now time.Time) error {
 	for _, prune := range []func(qunzhu.Tx) (int, error){
 		func(tx qunzhu.Tx) (int, error) { return tx.PruneOutbox(before, retentionBatch) },
 		func(tx qunzhu.Tx) (int, error) { return tx.PruneDigests(before, retentionBatch) },
+		// The journal's keys answer duplicates while the messages they made
+		// are kept, and no longer.
+		func(tx qunzhu.Tx) (int, error) { return tx.PruneIntake(before, retentionBatch) },
 	} {
 		for {
 			var n int

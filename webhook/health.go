@@ -38,6 +38,9 @@ type ReadyResponse struct {
 	// ("wechat", "dingtalk", "wecom"); any one not online makes it degraded.
 	Platforms map[string]string `json:"platforms,omitempty"`
 	Outbox    *OutboxReport     `json:"outbox"` // null when the store fails
+	// Intake is the intake journal: requests accepted and answered but not
+	// applied yet, and those whose apply failed; null when the store fails.
+	Intake *IntakeReport `json:"intake"`
 	// Daily is the day's count against the account's daily cap; null when
 	// no sender is wired.
 	Daily *DailyReport `json:"daily,omitempty"`
@@ -69,6 +72,21 @@ type OutboxReport struct {
 	// OldestPendingAge is how long the oldest pending message has waited,
 	// in seconds (0 when none).
 	OldestPendingAge int `json:"oldest_pending_age_s"`
+}
+
+// IntakeLagMax is how long an accepted request may wait in the intake
+// journal before /readyz calls the pipeline degraded.
+const IntakeLagMax = time.Minute
+
+// IntakeReport is the intake journal's state (webhook/journal.go).
+type IntakeReport struct {
+	Pending int `json:"pending"`
+	// OldestPendingAge is how long the oldest accepted request has waited
+	// to be applied, in seconds (0 when none).
+	OldestPendingAge int `json:"oldest_pending_age_s"`
+	// Failed counts accepted requests that could not be applied; each is
+	// logged and kept in the journal with its reason.
+	Failed int `json:"failed"`
 }
 
 // handleHealthz answers as long as the process serves HTTP: it is the liveness
@@ -123,6 +141,16 @@ func (s *server) handleReadyz(c *gin.Context) {
 		t := stats.OldestPending.Format(time.RFC3339)
 		resp.Outbox.OldestPending = &t
 		resp.Outbox.OldestPendingAge = int(s.clock.Now().Sub(stats.OldestPending) / time.Second)
+	}
+	var backlog qunzhu.IntakeBacklog
+	if err := s.store.View(ctx, func(tx qunzhu.Tx) (err error) { backlog, err = tx.IntakeBacklog(); return err }); err == nil {
+		resp.Intake = &IntakeReport{Pending: backlog.Pending, Failed: backlog.Failed}
+		if !backlog.Oldest.IsZero() {
+			resp.Intake.OldestPendingAge = max(int(s.clock.Now().Sub(backlog.Oldest)/time.Second), 0)
+		}
+		if lag := time.Duration(resp.Intake.OldestPendingAge) * time.Second; lag > IntakeLagMax {
+			resp.Reasons = append(resp.Reasons, fmt.Sprintf("intake journal behind: %d accepted requests not applied, the oldest for %ds", backlog.Pending, resp.Intake.OldestPendingAge))
+		}
 	}
 	if resp.WeChat != "unknown" && resp.WeChat != string(qunzhu.StateOnline) {
 		resp.Reasons = append(resp.Reasons, "chat session "+resp.WeChat)

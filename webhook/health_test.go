@@ -45,7 +45,7 @@ func TestReadyzOK(t *testing.T) {
 	if got, want := status, http.StatusOK; got != want {
 		t.Fatalf("status = %d, want %d", got, want)
 	}
-	if got, want := body, `{"status":"ok","store":"ok","wechat":"online","outbox":{"pending":0,"failed":0,"oldest_pending":null,"oldest_pending_age_s":0}}`; got != want {
+	if got, want := body, `{"status":"ok","store":"ok","wechat":"online","outbox":{"pending":0,"failed":0,"oldest_pending":null,"oldest_pending_age_s":0},"intake":{"pending":0,"oldest_pending_age_s":0,"failed":0}}`; got != want {
 		t.Errorf("body = %s\nwant   %s", got, want)
 	}
 
@@ -125,7 +125,7 @@ func TestReadyzStoreClosed(t *testing.T) {
 	if got, want := status, http.StatusServiceUnavailable; got != want {
 		t.Fatalf("status = %d, want %d", got, want)
 	}
-	if got, want := body, `{"status":"unavailable","store":"error","wechat":"offline","outbox":null}`; got != want {
+	if got, want := body, `{"status":"unavailable","store":"error","wechat":"offline","outbox":null,"intake":null}`; got != want {
 		t.Errorf("body = %s\nwant   %s", got, want)
 	}
 	if !strings.Contains(e.logs.String(), "store failed") {
@@ -175,7 +175,7 @@ func TestReadyzDegradedByBacklogAndDailyCap(t *testing.T) {
 
 	e2 := newEnv(t)
 	sent := 0
-	e2.h = webhook.NewServer(webhook.Deps{Store: e2.store, Clock: e2.clock,
+	e2.h = newApplied(t, webhook.Deps{Store: e2.store, Clock: e2.clock,
 		State: func() qunzhu.SessionState { return qunzhu.StateOnline },
 		Daily: func() (int, int, int) { return sent, 500, 100 }})
 	sent = 399

@@ -63,17 +63,20 @@ type ticketEvent struct {
 	deadline   time.Time
 	occurredAt time.Time
 	body       string
-	guard      replayGuard
+	// reservedTask is the 督办 number the sender was answered with, for the
+	// task this event opens (0: none was reserved).
+	reservedTask int64
 }
 
 // handleHotlineTicket takes one ticket event: overdue opens a 督办 task and
 // announces it (gathered with the unit's other overdue tickets of the digest
 // window), updated appends progress, closed closes the task with a short
 // line. The same event for the same ticket is a duplicate; so is a replay of
-// the same signed request. Everything happens in one transaction, so an
-// accepted event and the messages it causes are stored together.
+// the same signed request. The event is checked against a read snapshot
+// (planTicket) and accepted into the intake journal with one insert, which
+// reserves the task's number; the Applier makes its effect right after.
 func (s *server) handleHotlineTicket(c *gin.Context) {
-	src, ts, body, ok := s.admitSigned(c, KindHotline)
+	src, _, body, ok := s.admitSigned(c, KindHotline)
 	if !ok {
 		return
 	}
@@ -83,23 +86,42 @@ func (s *server) handleHotlineTicket(c *gin.Context) {
 		return
 	}
 	ev.src = src
-	ev.guard = newReplayGuard(src.Name, time.Unix(ts, 0), TimestampWindow, strconv.FormatInt(ts, 10), ev.body)
-
-	var resp HotlineResponse
-	err = s.store.Update(c.Request.Context(), func(tx qunzhu.Tx) error {
+	ctx := c.Request.Context()
+	var p ticketPlan
+	err = s.store.View(ctx, func(tx qunzhu.Tx) error {
 		var err error
-		resp, err = s.applyTicketEvent(tx, ev)
+		p, err = s.planTicket(ctx, tx, ev)
 		return err
 	})
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	if resp.Status == StatusDuplicate {
+	if p.resp.Status == StatusDuplicate {
+		c.JSON(http.StatusOK, p.resp)
+		return
+	}
+	e := &qunzhu.IntakeEntry{
+		Source: src.Name, Kind: intakeHotline, Key: ticketKey(ev.req.TicketID, ev.event, ev.key()),
+		Payload: body, ReserveTask: p.reserveTask,
+	}
+	dup, err := s.store.Accept(ctx, e)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if dup {
+		resp := HotlineResponse{Status: StatusDuplicate, TicketID: ev.req.TicketID, TaskID: p.resp.TaskID}
+		if e.TaskID != 0 {
+			resp.TaskID = e.TaskID
+		}
 		c.JSON(http.StatusOK, resp)
 		return
 	}
-	c.JSON(http.StatusAccepted, resp)
+	if p.reserveTask {
+		p.resp.TaskID = e.TaskID
+	}
+	c.JSON(http.StatusAccepted, p.resp)
 }
 
 // parseTicketEvent decodes and checks a ticket event; what an event needs
@@ -158,13 +180,10 @@ func parseTicketEvent(body []byte) (*ticketEvent, error) {
 	return ev, nil
 }
 
-// applyTicketEvent is the whole effect of one event, inside the transaction.
+// applyTicketEvent is the whole effect of one accepted event, inside the
+// applier's transaction.
 func (s *server) applyTicketEvent(tx qunzhu.Tx, ev *ticketEvent) (HotlineResponse, error) {
 	resp := HotlineResponse{TicketID: ev.req.TicketID}
-	if _, seen, err := ev.guard.seen(tx); err != nil || seen {
-		resp.Status = StatusDuplicate
-		return resp, err
-	}
 	tk, err := tx.TicketByNumber(ev.src.Name, ev.req.TicketID)
 	isNew := qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND
 	switch {
@@ -224,7 +243,7 @@ func (s *server) applyTicketEvent(tx qunzhu.Tx, ev *ticketEvent) (HotlineRespons
 		return resp, err
 	}
 	resp.TaskID = tk.TaskID
-	return resp, ev.guard.remember(tx, tk.ID)
+	return resp, nil
 }
 
 // recordEvent stores the event; dup when it was recorded before.
@@ -283,6 +302,11 @@ func (ev *ticketEvent) merge(tk *qunzhu.Ticket) {
 
 // ticketGroups resolves the groups the source routes a ticket to.
 func (s *server) ticketGroups(tx qunzhu.Tx, src Source, tk *qunzhu.Ticket) ([]*qunzhu.Group, error) {
+	return routeGroups(func(ref string) (*qunzhu.Group, error) { return findGroup(tx, ref) }, src, tk)
+}
+
+// routeGroups is ticketGroups with the group lookup given.
+func routeGroups(find func(ref string) (*qunzhu.Group, error), src Source, tk *qunzhu.Ticket) ([]*qunzhu.Group, error) {
 	refs := src.route(tk.Unit, tk.District)
 	if len(refs) == 0 {
 		return nil, qunzhu.Errorf(CodeUnknownUnit, "来源 %s 没有为单位「%s」（%s）配置转发群 (no route for this unit)",
@@ -290,7 +314,7 @@ func (s *server) ticketGroups(tx qunzhu.Tx, src Source, tk *qunzhu.Ticket) ([]*q
 	}
 	var out []*qunzhu.Group
 	for _, ref := range refs {
-		g, err := findGroup(tx, strings.TrimSpace(ref))
+		g, err := find(strings.TrimSpace(ref))
 		if err != nil {
 			return nil, err
 		}

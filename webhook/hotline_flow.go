@@ -22,6 +22,7 @@ func (s *server) openTask(tx qunzhu.Tx, ev *ticketEvent, tk *qunzhu.Ticket) ([]*
 	switch {
 	case qunzhu.ErrorCode(err) == qunzhu.ENOTFOUND:
 		task = &qunzhu.Task{
+			ID:         ev.reservedTask, // the number the sender was answered with
 			GroupID:    groups[0].ID,
 			Title:      taskTitle(s.mask, tk),
 			Unit:       tk.Unit,

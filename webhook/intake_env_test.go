@@ -44,6 +44,7 @@ const (
 type intakeEnv struct {
 	*env
 	limiter qunzhu.Limiter
+	deps    webhook.Deps // what e.h was built from
 }
 
 type intakeOption func(*webhook.Deps)
@@ -68,7 +69,7 @@ func newIntakeEnv(t testing.TB, opts ...intakeOption) *intakeEnv {
 	for _, o := range opts {
 		o(&deps)
 	}
-	e.h = webhook.NewServer(deps)
+	e.h, e.deps = newApplied(t, deps), deps
 	return e
 }
 

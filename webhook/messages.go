@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -73,9 +72,10 @@ const (
 // Checks go from cheapest to dearest and nothing is parsed before it is
 // authenticated: media type, size (reading the whole body, capped), source,
 // timestamp, signature over the complete body, rate, then JSON, fields and
-// group; only then one transaction checks for a replay, resolves the group and
-// enqueues. Any refusal returns before the transaction or rolls it back, so a 4xx
-// never changes the store, and a 2xx is only written after the commit.
+// the group on a read snapshot. Only then is the message written, with one
+// insert into the intake journal (journal.go) that also reserves its outbox
+// id; the answer comes after that insert is on disk. Any refusal returns
+// before it, so a 4xx never changes the store.
 func (s *server) handleMessage(c *gin.Context) {
 	src, ts, body, ok := s.admitSigned(c, KindMessage)
 	if !ok {
@@ -87,43 +87,34 @@ func (s *server) handleMessage(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	guard := newReplayGuard(src.Name, time.Unix(ts, 0), TimestampWindow, strconv.FormatInt(ts, 10), string(body))
-	m := &qunzhu.OutMessage{
-		Kind:     qunzhu.KindWebhook,
-		Priority: qunzhu.KindWebhook.DefaultPriority(),
-		Text:     s.mask(req.Text),
+	ctx := c.Request.Context()
+	g, err := s.findGroupCached(ctx, string(req.Group))
+	if err == nil && !src.allows(g) {
+		err = qunzhu.Errorf(CodeGroupNotAllowed, "来源 %s 无权向群「%s」发送消息 (source may not post to this group)", src.Name, g.Name)
 	}
-	if req.DedupKey != "" {
-		m.DedupKey = "webhook:" + src.Name + ":" + req.DedupKey
+	if err != nil {
+		s.writeError(c, err)
+		return
 	}
-	var dup bool
-	err = s.store.Update(c.Request.Context(), func(tx qunzhu.Tx) error {
-		if id, seen, err := guard.seen(tx); err != nil || seen {
-			m.ID, dup = id, seen
-			return err
-		}
-		g, err := findGroup(tx, string(req.Group))
-		if err != nil {
-			return err
-		}
-		if !src.allows(g) {
-			return qunzhu.Errorf(CodeGroupNotAllowed, "来源 %s 无权向群「%s」发送消息 (source may not post to this group)", src.Name, g.Name)
-		}
-		m.GroupID = g.ID
-		if dup, err = tx.Enqueue(m); err != nil {
-			return err
-		}
-		return guard.remember(tx, m.ID)
-	})
+	payload, err := json.Marshal(messagePayload{GroupID: g.ID, Text: s.mask(req.Text), DedupKey: req.DedupKey})
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	e := &qunzhu.IntakeEntry{
+		Source: src.Name, Kind: intakeMessage, Key: messageKey(src.Name, ts, body, req.DedupKey),
+		Payload: payload, ReserveOutbox: true,
+	}
+	dup, err := s.store.Accept(ctx, e)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
 	if dup {
-		c.JSON(http.StatusOK, MessageResponse{ID: m.ID, Status: StatusDuplicate})
+		c.JSON(http.StatusOK, MessageResponse{ID: e.OutboxID, Status: StatusDuplicate})
 		return
 	}
-	c.JSON(http.StatusAccepted, MessageResponse{ID: m.ID, Status: StatusQueued})
+	c.JSON(http.StatusAccepted, MessageResponse{ID: e.OutboxID, Status: StatusQueued})
 }
 
 // checkContentType insists on JSON, so a form post or a text/plain curl is told

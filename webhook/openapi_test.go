@@ -53,7 +53,11 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			}
 		}
 	}
-	engine, ok := e.h.(*gin.Engine)
+	h := e.h
+	if ah, ok := h.(*appliedHandler); ok {
+		h = ah.h
+	}
+	engine, ok := h.(*gin.Engine)
 	if !ok {
 		t.Fatalf("NewServer returned %T, want the gin engine", e.h)
 	}

@@ -59,7 +59,7 @@ func TestSourceRateLimit(t *testing.T) {
 		for ename, req := range endpoints {
 			t.Run(lname+"/"+ename, func(t *testing.T) {
 				e := newIntakeEnv(t)
-				e.h = webhook.NewServer(func() webhook.Deps {
+				e.h = newApplied(t, func() webhook.Deps {
 					d := webhook.Deps{Store: e.store, Sources: e.sources(), Clock: e.clock}
 					withLimits(newLimiter(t, e))(&d)
 					return d

@@ -112,6 +112,8 @@ type server struct {
 	dashboard    http.Handler
 	daily        func() (sent, limit, reserved int)
 	mounts       map[string]http.Handler
+
+	groups *groupCache // the messages endpoint's group lookups
 }
 
 // NewServer returns the webhook HTTP handler: probes, the generic and hotline
@@ -125,6 +127,23 @@ func NewServer(d Deps) http.Handler {
 	if d.Store == nil {
 		panic("webhook.NewServer: Deps.Store is nil")
 	}
+	s := newServer(d, true)
+	// Release mode silences gin's debug route dump and warnings on stdout; the
+	// mode is a process-wide atomic in gin, so setting it here is race-free.
+	if gin.Mode() != gin.ReleaseMode {
+		gin.SetMode(gin.ReleaseMode)
+	}
+	e := gin.New()
+	// We never use ClientIP, and trusting every proxy is gin's insecure default.
+	_ = e.SetTrustedProxies(nil)
+	e.HandleMethodNotAllowed = true
+	s.routes(e)
+	return e
+}
+
+// newServer builds what the handlers and the Applier share; logSources logs
+// the sources it leaves out (once, by NewServer).
+func newServer(d Deps, logSources bool) *server {
 	s := &server{
 		store:   d.Store,
 		sources: make(map[string]Source, len(d.Sources)),
@@ -147,6 +166,7 @@ func NewServer(d Deps) http.Handler {
 		dashboard:    d.Dashboard,
 		daily:        d.Daily,
 		mounts:       d.Mounts,
+		groups:       newGroupCache(d.Store),
 	}
 	if s.clock == nil {
 		s.clock = qunzhu.SystemClock{}
@@ -157,41 +177,34 @@ func NewServer(d Deps) http.Handler {
 	if s.loc == nil {
 		s.loc = chinaTime()
 	}
+	logger := s.logger
+	if !logSources {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	dup := make(map[string]bool)
 	for _, src := range d.Sources {
 		if _, ok := s.sources[src.Name]; ok {
 			dup[src.Name] = true
 		}
 		if err := validateSource(src); err != nil {
-			s.logger.Error("webhook: source disabled", slog.String("source", src.Name), slog.String("reason", err.Error()))
+			logger.Error("webhook: source disabled", slog.String("source", src.Name), slog.String("reason", err.Error()))
 			continue
 		}
 		s.sources[src.Name] = src
 	}
 	for name := range dup {
 		// Which of two secrets is the real one is a guess we refuse to make.
-		s.logger.Error("webhook: source disabled", slog.String("source", name), slog.String("reason", "name used twice"))
+		logger.Error("webhook: source disabled", slog.String("source", name), slog.String("reason", "name used twice"))
 		delete(s.sources, name)
 	}
-	s.indexTokens()
-
-	// Release mode silences gin's debug route dump and warnings on stdout; the
-	// mode is a process-wide atomic in gin, so setting it here is race-free.
-	if gin.Mode() != gin.ReleaseMode {
-		gin.SetMode(gin.ReleaseMode)
-	}
-	e := gin.New()
-	// We never use ClientIP, and trusting every proxy is gin's insecure default.
-	_ = e.SetTrustedProxies(nil)
-	e.HandleMethodNotAllowed = true
-	s.routes(e)
-	return e
+	s.indexTokens(logger)
+	return s
 }
 
 // indexTokens lets the compatible endpoints find their source by the key,
 // access_token or bearer token in the request. A token shared by two sources
 // of a kind disables both: which one was meant is a guess we refuse to make.
-func (s *server) indexTokens() {
+func (s *server) indexTokens(logger *slog.Logger) {
 	shared := map[string]bool{}
 	for _, src := range s.sources {
 		if src.Token == "" || src.kind() == KindMessage || src.kind() == KindHotline {
@@ -200,8 +213,8 @@ func (s *server) indexTokens() {
 		k := tokenKey(src.kind(), src.Token)
 		if other, ok := s.tokens[k]; ok {
 			shared[k] = true
-			s.logger.Error("webhook: source disabled", slog.String("source", src.Name), slog.String("reason", "same token as source "+other.Name))
-			s.logger.Error("webhook: source disabled", slog.String("source", other.Name), slog.String("reason", "same token as source "+src.Name))
+			logger.Error("webhook: source disabled", slog.String("source", src.Name), slog.String("reason", "same token as source "+other.Name))
+			logger.Error("webhook: source disabled", slog.String("source", other.Name), slog.String("reason", "same token as source "+src.Name))
 			delete(s.sources, src.Name)
 			delete(s.sources, other.Name)
 		}

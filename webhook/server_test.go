@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -84,7 +85,7 @@ func newEnv(t testing.TB) *env {
 // given chat state function.
 func (e *env) server(state func() qunzhu.SessionState) http.Handler {
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return webhook.NewServer(webhook.Deps{
+	return newApplied(e.t, webhook.Deps{
 		Store: e.store,
 		Sources: []webhook.Source{
 			{Name: "hotline", Secret: hotlineSecret},
@@ -299,6 +300,33 @@ func TestUnknownRoutes(t *testing.T) {
 		decode(t, w, &eb)
 		if got, want := eb.Error.Code, tt.code; got != want {
 			t.Errorf("%s %s: code = %q, want %q", tt.method, tt.path, got, want)
+		}
+	}
+}
+
+// newApplied is webhook.NewServer with the journal applied after every
+// request, so a test sees a request's effect as soon as it is answered. The
+// asynchronous applier itself is tested in journal_test.go.
+func newApplied(t testing.TB, d webhook.Deps) http.Handler {
+	return &appliedHandler{h: webhook.NewServer(d), a: webhook.NewApplier(d), t: t}
+}
+
+// appliedHandler is newApplied's handler; h is NewServer's own.
+type appliedHandler struct {
+	h http.Handler
+	a *webhook.Applier
+	t testing.TB
+}
+
+func (ah *appliedHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, a, t := ah.h, ah.a, ah.t
+	{
+		h.ServeHTTP(w, r)
+		// A store the test closed or broke applies nothing; that test
+		// checks the answers, and what was accepted stays in the journal.
+		if err := a.Drain(context.Background()); err != nil && !errors.Is(err, sqlite.ErrClosed) &&
+			qunzhu.ErrorCode(err) != qunzhu.EUNAVAILABLE {
+			t.Errorf("apply the journal: %v", err)
 		}
 	}
 }

@@ -40,6 +40,7 @@ type app struct {
 	platforms []*platformPart
 	router    *commands.Router
 	runner    *schedule.Runner
+	applier   *webhook.Applier
 	clock     qunzhu.Clock
 	httpLn    net.Listener
 	http      *http.Server
@@ -248,22 +249,26 @@ func startApp(ctx context.Context, cfg *Config, log *slog.Logger, opt appOptions
 		store.Close()
 		return nil, err
 	}
+	deps := webhook.Deps{
+		Store: store, Sources: sources, State: a.wechatState(), Platforms: a.platformStates,
+		Logger:    log.With("component", "webhook"),
+		DemoClock: opt.demoClock, OnClockAdvance: a.runner.Kick,
+		Login: a.loginPage(), Daily: a.dailyUsage,
+		Mounts: a.mounts, // platform callbacks (WeCom's, platform_wecom.go)
+
+		// Webhook intake: per-source rate limits, times in messages,
+		// masking with the owner's public numbers left readable.
+		Limiter: a.limiter, Location: loc, Masker: masker,
+
+		// Observing: metrics here unless they have their own address; the dashboard.
+		OnRequest: a.metrics.WebhookRequest, Metrics: a.metrics.Handler(),
+		MetricsToken: cfg.metricsToken(), Dashboard: a.dashboard,
+	}
+	// The intake journal's applier: what the webhooks accepted becomes
+	// tickets, tasks and messages right after the answer (webhook/journal.go).
+	a.applier = webhook.NewApplier(deps)
 	a.http = &http.Server{
-		Handler: webhook.NewServer(webhook.Deps{
-			Store: store, Sources: sources, State: a.wechatState(), Platforms: a.platformStates,
-			Logger:    log.With("component", "webhook"),
-			DemoClock: opt.demoClock, OnClockAdvance: a.runner.Kick,
-			Login: a.loginPage(), Daily: a.dailyUsage,
-			Mounts: a.mounts, // platform callbacks (WeCom's, platform_wecom.go)
-
-			// Webhook intake: per-source rate limits, times in messages,
-			// masking with the owner's public numbers left readable.
-			Limiter: a.limiter, Location: loc, Masker: masker,
-
-			// Observing: metrics here unless they have their own address; the dashboard.
-			OnRequest: a.metrics.WebhookRequest, Metrics: a.metrics.Handler(),
-			MetricsToken: cfg.metricsToken(), Dashboard: a.dashboard,
-		}),
+		Handler:           webhook.NewServer(deps),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -306,6 +311,11 @@ func (a *app) run(ctx context.Context) error {
 			httpErr <- err
 		}
 	}()
+	applierDone := make(chan struct{})
+	go func() {
+		defer close(applierDone)
+		_ = a.applier.Run(ctx)
+	}()
 	senderDone := make(chan struct{})
 	go func() {
 		defer wg.Done()
@@ -336,6 +346,13 @@ func (a *app) run(ctx context.Context) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = a.http.Shutdown(shutCtx)
+	// What was accepted up to the last answer is applied now, so the next
+	// start begins with an empty journal; what is left (a deadline, a store
+	// failure) is applied at the next start.
+	<-applierDone
+	if err := a.applier.Drain(shutCtx); err != nil {
+		a.log.Warn("intake journal not drained at shutdown; it is applied at the next start", "err", err)
+	}
 	<-senderDone // the sender returns only after recording the send in flight
 	stopBot()
 	wg.Wait()
