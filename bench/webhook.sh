@@ -3,14 +3,19 @@
 # (bench/baregin) at the same paths on the same machine in the same run, and
 # prints a table of throughputs, p99 latencies and the ratios qunzhu / bare Gin.
 #
-# Targets (each request unique, authenticated, stored before its 2xx):
+# Targets (each request unique, authenticated, on disk before its 2xx):
 #   hotline       POST /api/v1/hotline/tickets: a new overdue ticket, HMAC-signed;
-#                 replay check, ticket, 督办 task and the unit's digest message
-#   messages      POST /api/v1/messages: a new message with a dedup_key, HMAC-signed
-#   alertmanager  POST /api/v1/alertmanager/ops: one firing alert, bearer token
-# Each target runs at every connection count in CONNECTIONS, qunzhu first, then
-# bare Gin right after, so the two see the same load from the rest of the
-# machine. The store runs with synchronous=FULL (every 2xx is on disk) unless
+#                 checked on a read snapshot, accepted into the intake journal
+#                 with its 督办 number reserved; the applier then makes the
+#                 ticket, the task and the unit's digest message
+#   messages      POST /api/v1/messages: a new message with a dedup_key, HMAC-signed;
+#                 accepted into the journal with its outbox id reserved
+#   alertmanager  POST /api/v1/alertmanager/ops: one firing alert, bearer token;
+#                 one transaction per request (not journaled)
+# Each target runs at every connection count in CONNECTIONS, qunzhu first; then
+# the script waits until qunzhu's journal has applied all it accepted (drain-s)
+# and runs bare Gin, so bare Gin never shares the machine with that work. The
+# store runs with synchronous=FULL (every 2xx is on disk) unless
 # QUNZHU_SQLITE_SYNCHRONOUS says otherwise. The sender keeps the default pace,
 # so the numbers are intake, not delivery.
 #
@@ -112,6 +117,18 @@ run() { # name target connections url
 	grep "^RESULT" "$work/$1.txt" || { cat "$work/$1.txt" >&2; echo "RESULT rps=0 p50_ms=0 p99_ms=0 non2xx=0"; }
 }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+# drained waits until qunzhu's intake journal has applied everything it
+# accepted (so bare Gin is then measured on a machine that is not also
+# applying qunzhu's backlog) and prints how many seconds that took.
+drained() {
+	local start=$(date +%s.%N) pending
+	for _ in $(seq 3000); do
+		pending=$(curl -sf "http://$http/readyz" | sed -n 's/.*"intake":{"pending":\([0-9]*\).*/\1/p')
+		[ "$pending" = 0 ] && break
+		sleep 0.1
+	done
+	awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'
+}
 path() {
 	case $1 in
 	hotline) echo /api/v1/hotline/tickets ;;
@@ -126,12 +143,13 @@ for target in $TARGETS; do
 	for c in $CONNECTIONS; do
 		echo "== $target, $c connections: qunzhu, then bare Gin ==" >&2
 		q=$(run "q-$target-$c" "$target" "$c" "http://$http$(path "$target")")
+		d=$(drained)
 		b=$(run "b-$target-$c" "$target" "$c" "http://$bare$(path "$target")")
 		if [ "$(field "$q" non2xx)" != 0 ]; then
 			echo "qunzhu answered $(field "$q" non2xx) $target requests with a non-2xx status" >&2
 			grep -i error "$work/qunzhu.err" | tail -3 >&2 || true
 		fi
-		rows+=("$target $c $(field "$q" rps) $(field "$q" p99_ms) $(field "$q" non2xx) $(field "$b" rps) $(field "$b" p99_ms)")
+		rows+=("$target $c $(field "$q" rps) $(field "$q" p99_ms) $(field "$q" non2xx) $(field "$b" rps) $(field "$b" p99_ms) $d")
 	done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -139,9 +157,11 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "qunzhu intake vs bare Gin: synchronous=$SYNC, $THREADS wrk threads, $DURATION per run, loopback, $(nproc) CPUs"
 echo "load average before $load_before, after $load_after (the machine is shared: compare ratios, not absolute numbers)"
-printf '  %-13s %5s %11s %9s %7s %11s %9s %7s\n' target conns qunzhu/s p99-ms non2xx bare/s p99-ms ratio
+printf '  %-13s %5s %11s %9s %7s %9s %11s %9s %7s\n' target conns qunzhu/s p99-ms non2xx drain-s bare/s p99-ms ratio
 for r in "${rows[@]}"; do
-	read -r target c qr qp qn br bp <<<"$r"
-	awk -v t="$target" -v c="$c" -v qr="$qr" -v qp="$qp" -v qn="$qn" -v br="$br" -v bp="$bp" 'BEGIN {
-		printf "  %-13s %5d %11.0f %9.1f %7d %11.0f %9.1f %7.3f\n", t, c, qr, qp, qn, br, bp, (br > 0 ? qr / br : 0) }'
+	read -r target c qr qp qn br bp d <<<"$r"
+	awk -v t="$target" -v c="$c" -v qr="$qr" -v qp="$qp" -v qn="$qn" -v br="$br" -v bp="$bp" -v d="$d" 'BEGIN {
+		printf "  %-13s %5d %11.0f %9.1f %7d %9.1f %11.0f %9.1f %7.3f\n", t, c, qr, qp, qn, d, br, bp, (br > 0 ? qr / br : 0) }'
 done
+echo "drain-s: seconds after the qunzhu run until its intake journal had applied everything it accepted"
+echo "(bare Gin runs after that, so it never shares the machine with qunzhu's backlog)"

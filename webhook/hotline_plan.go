@@ -36,10 +36,19 @@ func (s *server) planTicket(ctx context.Context, tx qunzhu.Tx, ev *ticketEvent) 
 	} else {
 		tk = &qunzhu.Ticket{Source: src.Name, TicketID: id}
 	}
-	// What the journal holds for this ticket that is not applied yet.
-	pendingOverdue, pendingClosed, err := pendingTicketEvents(tx, src.Name, id)
-	if err != nil {
-		return p, err
+	// What the journal holds for this ticket that is not applied yet. An
+	// overdue event for a ticket never seen needs none of it (the same
+	// overdue still pending is a duplicate at Accept, by its key) but for
+	// a close accepted just before and not applied yet: then the answer
+	// says queued and a number that the applier, finding the ticket
+	// closed, leaves unused. Hotlines close tickets after they are
+	// overdue, not before, so the flood of new tickets is not made to pay
+	// a second lookup each for that.
+	var pendingOverdue, pendingClosed *qunzhu.IntakeEntry
+	if !isNew || ev.event != qunzhu.TicketOverdue {
+		if pendingOverdue, pendingClosed, err = pendingTicketEvents(tx, src.Name, id); err != nil {
+			return p, err
+		}
 	}
 	taskID := tk.TaskID
 	if taskID == 0 && pendingOverdue != nil {

@@ -36,3 +36,12 @@ INSERT INTO sqlite_sequence (name, seq)
 INSERT INTO sqlite_sequence (name, seq)
 	SELECT 'tasks', coalesce((SELECT max(id) FROM tasks), 0)
 	WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'tasks');
+
+-- An entry accepted with task_id set has reserved that 督办 number: move the
+-- tasks counter past it in the same statement (Accept computes the number
+-- as the counter + 1 inside its INSERT, so reserving costs no statement of
+-- its own).
+CREATE TRIGGER intake_reserve_task AFTER INSERT ON intake WHEN NEW.task_id > 0
+BEGIN
+	UPDATE sqlite_sequence SET seq = NEW.task_id WHERE name = 'tasks' AND seq < NEW.task_id;
+END;
