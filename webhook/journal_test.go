@@ -201,3 +201,31 @@ func TestReadyzIntakeBacklog(t *testing.T) {
 		t.Errorf("readyz after apply = %+v", resp)
 	}
 }
+
+// The messages endpoint caches how it resolved a group, and forgets it as
+// soon as a group is renamed: the old name is refused at once.
+func TestMessageGroupCacheFollowsRename(t *testing.T) {
+	e := newIntakeEnv(t)
+	n := 0
+	post := func(group string) int {
+		n++ // a different text each time: the same signed body again is a replay
+		return e.do(e.signedRequest("hotline", hotlineSecret, []byte(`{"group":"`+group+`","text":"改名测试`+strings.Repeat("。", n)+`"}`))).Code
+	}
+	if got := post(cadreGroup); got != http.StatusAccepted {
+		t.Fatalf("before the rename = %d", got)
+	}
+	if got := post(cadreGroup); got != http.StatusAccepted { // now from the cache
+		t.Fatalf("again = %d", got)
+	}
+	if err := e.store.Update(context.Background(), func(tx qunzhu.Tx) error {
+		return tx.RenameGroup(e.groups[cadreGroup].ID, "区委干部新群")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := post(cadreGroup); got != http.StatusNotFound {
+		t.Errorf("old name after the rename = %d, want 404", got)
+	}
+	if got := post("区委干部新群"); got != http.StatusAccepted {
+		t.Errorf("new name = %d, want 202", got)
+	}
+}
