@@ -114,7 +114,10 @@ run() { # name target connections url
 	QUNZHU_BENCH_TARGET=$2 QUNZHU_BENCH_SECRET=$SECRET QUNZHU_BENCH_SOURCE=$source QUNZHU_BENCH_TOKEN=$TOKEN \
 		QUNZHU_BENCH_RUN="$1-$3-$(date +%s%N)" \
 		wrk -t "$THREADS" -c "$3" -d "$DURATION" --latency -s bench/webhook.lua "$4" >"$work/$1.txt" 2>&1
-	grep "^RESULT" "$work/$1.txt" || { cat "$work/$1.txt" >&2; echo "RESULT rps=0 p50_ms=0 p99_ms=0 non2xx=0"; }
+	local r
+	r=$(grep "^RESULT" "$work/$1.txt") || { cat "$work/$1.txt" >&2; echo "RESULT rps=0 p50_ms=0 p99_ms=0 non2xx=0"; return; }
+	echo "$1: $r" >&2
+	echo "$r"
 }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 # drained waits until qunzhu's intake journal has applied everything it
