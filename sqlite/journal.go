@@ -259,7 +259,7 @@ func applyCall(fn func(qunzhu.Tx, *qunzhu.IntakeEntry) error, t *tx, e *qunzhu.I
 
 const intakeColumns = `id, source, kind, key, payload, accepted_at, outbox_id, task_id, applied_at, error`
 
-func scanIntake(r interface{ Scan(...any) error }) (*qunzhu.IntakeEntry, error) {
+func scanIntake(r scanner) (*qunzhu.IntakeEntry, error) {
 	var e qunzhu.IntakeEntry
 	var accepted int64
 	var applied sql.NullInt64
@@ -281,34 +281,16 @@ func (t *tx) IntakeByKey(source, key string) (*qunzhu.IntakeEntry, error) {
 
 // PendingIntake implements qunzhu.JournalTx.
 func (t *tx) PendingIntake(source string, keys ...string) ([]*qunzhu.IntakeEntry, error) {
-	var out []*qunzhu.IntakeEntry
-	// One statement for the usual one or two keys (a prepared one each).
-	for len(keys) > 0 {
-		n := min(len(keys), 2)
-		q := `SELECT ` + intakeColumns + ` FROM intake WHERE source = ? AND key IN (?` + strings.Repeat(", ?", n-1) + `) AND applied_at IS NULL ORDER BY id`
-		args := []any{source}
-		for _, k := range keys[:n] {
-			args = append(args, k)
-		}
-		keys = keys[n:]
-		rows, err := t.query(q, args...)
-		if err != nil {
-			return nil, fmt.Errorf("select pending intake: %w", err)
-		}
-		for rows.Next() {
-			e, err := scanIntake(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("select pending intake: %w", err)
-		}
+	if len(keys) == 0 {
+		return nil, nil
 	}
-	return out, nil
+	args := []any{source}
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	rows, err := t.query(`SELECT `+intakeColumns+` FROM intake WHERE source = ? AND key IN (?`+
+		strings.Repeat(", ?", len(keys)-1)+`) AND applied_at IS NULL ORDER BY id`, args...)
+	return collect(rows, err, scanIntake, "pending intake")
 }
 
 // IntakeBacklog implements qunzhu.JournalTx.

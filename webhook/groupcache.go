@@ -32,7 +32,7 @@ func newGroupCache(store qunzhu.Store) *groupCache {
 	return c
 }
 
-// find resolves ref like findGroup, from the cache when it can.
+// findGroupCached resolves ref like findGroup, from the cache when it can.
 func (s *server) findGroupCached(ctx context.Context, ref string) (*qunzhu.Group, error) {
 	c := s.groups
 	var gen uint64
