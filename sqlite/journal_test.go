@@ -160,18 +160,24 @@ func TestApplyIntakeOrderAndFailures(t *testing.T) {
 		}
 		return nil
 	}
-	res, err := s.ApplyIntake(context.Background(), 3, fn)
-	if err != nil || res.Applied != 3 || !res.More {
-		t.Fatalf("first batch = %+v, %v; want 3 applied and more", res, err)
+	// Batches of at most 3; one may end earlier at its time budget (a
+	// loaded machine under -race), so apply until nothing is left.
+	var failed []string
+	batches := 0
+	for more := true; more; batches++ {
+		res, err := s.ApplyIntake(context.Background(), 3, fn)
+		if err != nil || res.Applied == 0 || res.Applied > 3 {
+			t.Fatalf("batch %d = %+v, %v; want 1 to 3 applied", batches, res, err)
+		}
+		failed = append(failed, failures(res)...)
+		more = res.More
 	}
-	res2, err := s.ApplyIntake(context.Background(), 3, fn)
-	if err != nil || res2.Applied != 2 || res2.More {
-		t.Fatalf("second batch = %+v, %v; want 2 applied, no more", res2, err)
+	if batches < 2 {
+		t.Errorf("5 entries applied in %d batch of at most 3", batches)
 	}
 	if got := strings.Join(order, ","); got != "k0,k1,k2,k3,k4" {
 		t.Errorf("applied in order %s", got)
 	}
-	failed := append(failures(res), failures(res2)...)
 	if len(failed) != 2 || !strings.Contains(failed[0], "k1: ") || !strings.Contains(failed[0], "群已不存在") ||
 		!strings.Contains(failed[1], "k3: ") || !strings.Contains(failed[1], "bad entry") {
 		t.Errorf("failed = %q", failed)
