@@ -27,6 +27,9 @@ const applyBudget = 8 * time.Millisecond
 // to other writers waiting for the writer.
 const applyYieldAfter = 8
 
+// applyChunk is how many pending entries ApplyIntake reads at a time.
+const applyChunk = 32
+
 // Accept implements qunzhu.Journal.
 func (s *Store) Accept(ctx context.Context, e *qunzhu.IntakeEntry) (bool, error) {
 	switch {
@@ -141,31 +144,46 @@ func (s *Store) ApplyIntake(ctx context.Context, n int, fn func(qunzhu.Tx, *qunz
 	var res qunzhu.IntakeResult
 	err := s.w.do(ctx, func(t *tx) error {
 		res = qunzhu.IntakeResult{}
-		entries, err := t.pendingIntake(n + 1)
-		if err != nil {
-			return err
-		}
-		if len(entries) > n {
-			entries, res.More = entries[:n], true
-		}
 		start := time.Now()
-		for i, e := range entries {
-			// The batch ends at its budget, and early when other writers
-			// wait (a webhook being accepted, a command's reply): they go
-			// first, and the applier comes back right after them.
-			if i > 0 && time.Since(start) >= applyBudget || i >= applyYieldAfter && len(t.b.w.reqs) > 0 {
-				res.More = true
-				break
-			}
-			if err := t.applyOne(e, fn); err != nil {
+		// Entries are read a chunk at a time: a batch that yields after a
+		// few entries (below) has not paid for reading and decoding the
+		// payloads of the hundreds it did not reach.
+		var after int64
+		for {
+			want := min(applyChunk, n-res.Applied)
+			entries, err := t.pendingIntake(after, want+1)
+			if err != nil {
 				return err
 			}
-			res.Applied++
-			if e.Error != "" {
-				res.Failed = append(res.Failed, e)
+			more := len(entries) > want // one read ahead says whether more wait
+			if more {
+				entries = entries[:want]
+			}
+			for _, e := range entries {
+				// The batch ends at its budget, and early when other writers
+				// wait (a webhook being accepted, a command's reply): they go
+				// first, and the applier comes back right after them.
+				if res.Applied > 0 && time.Since(start) >= applyBudget || res.Applied >= applyYieldAfter && len(t.b.w.reqs) > 0 {
+					res.More = true
+					return nil
+				}
+				if err := t.applyOne(e, fn); err != nil {
+					return err
+				}
+				res.Applied++
+				after = e.ID
+				if e.Error != "" {
+					res.Failed = append(res.Failed, e)
+				}
+			}
+			if !more {
+				return nil
+			}
+			if res.Applied >= n {
+				res.More = true
+				return nil
 			}
 		}
-		return nil
 	})
 	if err != nil {
 		return qunzhu.IntakeResult{}, s.classify(err)
@@ -173,9 +191,10 @@ func (s *Store) ApplyIntake(ctx context.Context, n int, fn func(qunzhu.Tx, *qunz
 	return res, nil
 }
 
-// pendingIntake returns up to n entries not applied yet, oldest first.
-func (t *tx) pendingIntake(n int) ([]*qunzhu.IntakeEntry, error) {
-	rows, err := t.query(`SELECT `+intakeColumns+` FROM intake WHERE applied_at IS NULL ORDER BY id LIMIT ?`, n)
+// pendingIntake returns up to n entries after id not applied yet, oldest
+// first.
+func (t *tx) pendingIntake(after int64, n int) ([]*qunzhu.IntakeEntry, error) {
+	rows, err := t.query(`SELECT `+intakeColumns+` FROM intake WHERE applied_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, n)
 	if err != nil {
 		return nil, fmt.Errorf("select pending intake: %w", err)
 	}

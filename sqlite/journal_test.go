@@ -325,3 +325,55 @@ func TestGroupsVersion(t *testing.T) {
 		t.Error("renaming a group did not move the version")
 	}
 }
+
+// ApplyIntake reads pending entries a chunk at a time (applyChunk): across
+// chunk boundaries, with failures among them and a batch limit that is not a
+// multiple of the chunk, every entry is applied once, in order, and More is
+// false only when none is left.
+func TestApplyIntakeAcrossChunks(t *testing.T) {
+	s := openTest(t, qunzhu.NewFakeClock(t0))
+	const total = 3*applyChunk + 5
+	for i := range total {
+		accept(t, s, &qunzhu.IntakeEntry{Source: "src", Kind: "message", Key: fmt.Sprintf("k%03d", i), Payload: []byte("p")})
+	}
+	var order []string
+	fn := func(tx qunzhu.Tx, e *qunzhu.IntakeEntry) error {
+		order = append(order, e.Key)
+		if strings.HasSuffix(e.Key, "7") {
+			return qunzhu.Errorf(qunzhu.EINVALID, "bad")
+		}
+		return nil
+	}
+	limit := applyChunk + applyChunk/2
+	applied, failed := 0, 0
+	for more := true; more; {
+		res, err := s.ApplyIntake(context.Background(), limit, fn)
+		if err != nil || res.Applied == 0 || res.Applied > limit {
+			t.Fatalf("batch = %+v, %v; want 1 to %d applied", res, err, limit)
+		}
+		applied += res.Applied
+		failed += len(res.Failed)
+		more = res.More
+		if more != (applied < total) {
+			t.Fatalf("More = %v after %d of %d applied", more, applied, total)
+		}
+	}
+	if applied != total || len(order) != total {
+		t.Fatalf("applied %d, fn ran %d times; want %d", applied, len(order), total)
+	}
+	for i, k := range order {
+		if want := fmt.Sprintf("k%03d", i); k != want {
+			t.Fatalf("entry %d applied was %s, want %s (order %v)", i, k, want, order)
+		}
+	}
+	if want := (total + 2) / 10; failed != want {
+		t.Errorf("failed = %d, want %d", failed, want)
+	}
+	if b := backlog(t, s); b.Pending != 0 {
+		t.Errorf("backlog = %+v, want none pending", b)
+	}
+	res, err := s.ApplyIntake(context.Background(), limit, fn)
+	if err != nil || res.Applied != 0 || res.More {
+		t.Errorf("on an empty journal ApplyIntake = %+v, %v", res, err)
+	}
+}
