@@ -106,7 +106,7 @@ func (y *syncer) fsync() error {
 		}
 		y.wal = f
 	}
-	if err := y.wal.Sync(); err != nil {
+	if err := datasync(y.wal); err != nil {
 		return y.s.setFault("日志文件写入磁盘失败 (fsync of the WAL failed)", fmt.Errorf("fsync %s-wal: %w", y.s.path, err))
 	}
 	return nil
