@@ -245,6 +245,7 @@ func (s *Store) Close() error {
 	}
 	s.readStmts.close()
 	err := errors.Join(s.read.Close(), s.write.Close())
+	s.readStmts.wg.Wait() // their PrepareContext returned when the pool closed
 	if err == nil && optErr != nil {
 		// Not fatal for the data, but worth knowing.
 		return fmt.Errorf("close sqlite: optimize: %w", optErr)
@@ -356,7 +357,7 @@ func (t *tx) Now() time.Time { return t.now }
 func (t *tx) stmt(query string) (*sql.Stmt, context.Context) {
 	if t.b == nil {
 		if t.rs != nil {
-			if st := t.rs.get(t.ctx, query); st != nil {
+			if st := t.rs.get(query); st != nil {
 				return t.tx.StmtContext(t.ctx, st), t.ctx
 			}
 		}
