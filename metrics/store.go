@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"time"
+
 	"context"
 	"log/slog"
 	"strconv"
@@ -107,18 +109,11 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(stats.Pending), "pending")
 	ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(stats.Sending), "sending")
-	age := 0.0
-	if !stats.OldestPending.IsZero() {
-		age = max(c.cfg.Clock.Now().Sub(stats.OldestPending).Seconds(), 0)
-	}
-	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, age)
+	now := c.cfg.Clock.Now()
+	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, ageSeconds(now, stats.OldestPending))
 	ch <- prometheus.MustNewConstMetric(descIntake, prometheus.GaugeValue, float64(intake.Pending), "pending")
 	ch <- prometheus.MustNewConstMetric(descIntake, prometheus.GaugeValue, float64(intake.Failed), "failed")
-	intakeAge := 0.0
-	if !intake.Oldest.IsZero() {
-		intakeAge = max(c.cfg.Clock.Now().Sub(intake.Oldest).Seconds(), 0)
-	}
-	ch <- prometheus.MustNewConstMetric(descIntakeAge, prometheus.GaugeValue, intakeAge)
+	ch <- prometheus.MustNewConstMetric(descIntakeAge, prometheus.GaugeValue, ageSeconds(now, intake.Oldest))
 	for step, n := range steps {
 		ch <- prometheus.MustNewConstMetric(descSteps, prometheus.CounterValue, float64(n), step)
 	}
@@ -138,4 +133,13 @@ func priorityName(p qunzhu.Priority) string {
 		return "broadcast"
 	}
 	return strconv.Itoa(int(p))
+}
+
+// ageSeconds is how long ago oldest was, 0 when there is none (or the clock
+// is behind it).
+func ageSeconds(now, oldest time.Time) float64 {
+	if oldest.IsZero() {
+		return 0
+	}
+	return max(now.Sub(oldest).Seconds(), 0)
 }
