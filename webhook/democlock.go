@@ -34,6 +34,13 @@ func (s *server) handleDemoClock(c *gin.Context) {
 			s.writeError(c, qunzhu.Errorf(CodeInvalidField, "advance 必须是正的时长，如 25h (advance must be a positive duration like 25h)"))
 			return
 		}
+		// What was accepted before the jump happened before it: apply the
+		// journal first, so a hotline ticket posted just before "advance 31s"
+		// has its digest due at its own time, not 30 s after the jump.
+		if err := (&Applier{s: s}).Drain(c.Request.Context()); err != nil {
+			s.writeError(c, err)
+			return
+		}
 		s.demoClock.Advance(d)
 		if s.onClockAdvance != nil {
 			s.onClockAdvance()
