@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"io/fs"
 	"path/filepath"
 	"testing"
@@ -56,4 +57,28 @@ func TestMigrate_RecordsFileNames(t *testing.T) {
 	if want := "0001_init.sql"; got != want {
 		t.Errorf("first migration recorded as %q, want %q", got, want)
 	}
+}
+
+// oldDatabase creates a database file as the release whose last migration
+// was last left it, runs the statements in it, and returns its path: the
+// start of a test that upgrades it with Open.
+func oldDatabase(t *testing.T, last string, stmts ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if err := migrateUntil(ctx, db, last); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range stmts {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return path
 }

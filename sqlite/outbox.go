@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +16,7 @@ import (
 
 const outColumns = `id, dedup_key, group_id, kind, priority, text, image, not_before,
 	attempts, status, last_error, created_at, updated_at, sent_at, ref, urgent, mentions,
-	to_member, to_user, (SELECT platform FROM "groups" WHERE "groups".id = outbox.group_id)`
+	to_member, to_user, platform`
 
 // Enqueue writes m to the outbox in the caller's transaction, so the message
 // exists exactly when the change that caused it does. It fills the defaults
@@ -56,13 +58,16 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 		return false, err
 	}
 	// A Reserved id (Journal.Accept) is used as is; NULL takes the next one.
+	// The platform is the group's (a missing group leaves '' and fails the
+	// foreign key below).
 	res, err := t.exec(`INSERT INTO outbox (id, status, priority, not_before, group_id, kind, dedup_key,
-		attempts, created_at, updated_at, last_error, text, image, ref, urgent, mentions, to_member, to_user)
-		VALUES (NULLIF(?, 0), 'pending', ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)
+		attempts, created_at, updated_at, last_error, text, image, ref, urgent, mentions, to_member, to_user, platform)
+		VALUES (NULLIF(?, 0), 'pending', ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?, ?, ?,
+			coalesce((SELECT platform FROM "groups" WHERE id = ?), ''))
 		ON CONFLICT DO NOTHING`,
 		m.Reserved, int(priority), ms(notBefore), m.GroupID, string(m.Kind),
 		nullString(m.DedupKey), ms(t.now), ms(t.now), m.Text, nullBytes(m.Image), m.Ref, m.Urgent, mentions,
-		m.ToMember, m.ToUser)
+		m.ToMember, m.ToUser, m.GroupID)
 	if isForeignKey(err) {
 		_, err := t.GroupByID(m.GroupID) // the user's sentence for a missing group
 		if err == nil {
@@ -95,35 +100,41 @@ func (t *tx) Enqueue(m *qunzhu.OutMessage) (bool, error) {
 }
 
 // Due returns up to n pending messages whose NotBefore has come, most urgent
-// first and, within a priority, oldest first. It reads the outbox_due partial
-// index, so sent history does not slow it down.
+// first and, within a priority, oldest first: the first n of every
+// platform's DueOn, merged. Each reads its platform's part of the outbox_due
+// partial index, so neither sent history nor a long queue slows it down.
 func (s *Store) Due(ctx context.Context, now time.Time, n int) ([]*qunzhu.OutMessage, error) {
+	return s.mergeDue(ctx, n, func(p qunzhu.Platform) ([]*qunzhu.OutMessage, error) { return s.DueOn(ctx, p, now, n) })
+}
+
+// DueAlerts is Due restricted to alerts, webhooks, notices and urgent
+// messages, the ones the governor keeps a reserve for.
+func (s *Store) DueAlerts(ctx context.Context, now time.Time, n int) ([]*qunzhu.OutMessage, error) {
+	return s.mergeDue(ctx, n, func(p qunzhu.Platform) ([]*qunzhu.OutMessage, error) { return s.DueAlertsOn(ctx, p, now, n) })
+}
+
+// mergeDue is the first n, in the outbox's order (priority, then id), of
+// what on returns for every platform.
+func (s *Store) mergeDue(ctx context.Context, n int, on func(qunzhu.Platform) ([]*qunzhu.OutMessage, error)) ([]*qunzhu.OutMessage, error) {
 	if n <= 0 {
 		return nil, nil
 	}
 	if err := s.faulted(); err != nil {
 		return nil, err // the sender stops with the store
 	}
-	rows, err := s.read.QueryContext(ctx, dueQuery, ms(now), n)
-	return collect(rows, err, scanOutMessage, "due messages")
-}
-
-// DueAlerts is Due restricted to alerts, webhooks, notices and urgent
-// messages, the ones the governor keeps a reserve for.
-func (s *Store) DueAlerts(ctx context.Context, now time.Time, n int) ([]*qunzhu.OutMessage, error) {
-	if n <= 0 {
-		return nil, nil
+	var all []*qunzhu.OutMessage
+	for _, p := range qunzhu.Platforms {
+		due, err := on(p)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, due...)
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+outColumns+` FROM outbox
-		WHERE status = 'pending' AND not_before <= ? AND (kind IN ('alert', 'webhook', 'notice') OR urgent)
-		ORDER BY priority, id LIMIT ?`, ms(now), n)
-	return collect(rows, err, scanOutMessage, "due alerts")
+	slices.SortFunc(all, func(a, b *qunzhu.OutMessage) int {
+		return cmp.Or(cmp.Compare(a.Priority, b.Priority), cmp.Compare(a.ID, b.ID))
+	})
+	return all[:min(n, len(all))], nil
 }
-
-// dueQuery is shared with the test that checks its query plan.
-const dueQuery = `SELECT ` + outColumns + ` FROM outbox
-	WHERE status = 'pending' AND not_before <= ?
-	ORDER BY priority, id LIMIT ?`
 
 // NextDue is when the earliest pending message becomes due, so the sender can
 // sleep exactly until then.
@@ -131,14 +142,18 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	if err := s.faulted(); err != nil {
 		return time.Time{}, false, err
 	}
-	var v sql.NullInt64
-	if err := s.read.QueryRowContext(ctx, nextDueQuery).Scan(&v); err != nil {
-		return time.Time{}, false, fmt.Errorf("select next due: %w", err)
+	var next time.Time
+	var found bool
+	for _, p := range qunzhu.Platforms {
+		t, ok, err := s.NextDueOn(ctx, p)
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		if ok && (!found || t.Before(next)) {
+			next, found = t, true
+		}
 	}
-	if !v.Valid {
-		return time.Time{}, false, nil
-	}
-	return fromMs(v.Int64), true, nil
+	return next, found, nil
 }
 
 // MarkSending records that the sender is about to hand the message to the
@@ -319,8 +334,6 @@ const (
 
 	oldestPendingQuery = `SELECT min(created_at) FROM outbox
 		WHERE status <> 'sent' AND status = 'pending'`
-
-	nextDueQuery = `SELECT min(not_before) FROM outbox WHERE status = 'pending'`
 
 	recoverQuery = `UPDATE outbox SET status = 'pending', updated_at = ?
 		WHERE status <> 'sent' AND status = 'sending'`

@@ -69,15 +69,20 @@ func (t *tx) SetPerson(memberID int64, person string) error {
 	return nil
 }
 
-// The outbox of one platform: the same queries as Due, NextDue and
-// SentSince, narrowed to the groups of that platform.
+// The outbox of one platform: each reads the platform's own part of the
+// partial indexes outbox_due (platform, priority, id) and outbox_next
+// (platform, not_before), so its cost does not grow with another platform's
+// backlog, nor with its own beyond the rows it returns. The unary + keeps
+// the planner from taking outbox_next for "not_before <= ?" and sorting a
+// whole queue for a LIMIT: nearly every pending message is due.
 const (
-	platformGroups = ` AND group_id IN (SELECT id FROM "groups" WHERE platform = ?)`
-	dueOnQuery     = `SELECT ` + outColumns + ` FROM outbox WHERE status = 'pending' AND not_before <= ?` + platformGroups + ` ORDER BY priority, id LIMIT ?`
-	nextDueOnQuery = `SELECT min(not_before) FROM outbox WHERE status = 'pending'` + platformGroups
-	sentSinceOnQry = `SELECT count(*) FROM outbox WHERE status = 'sent' AND sent_at >= ?` + platformGroups
-	dueAlertsOnQry = `SELECT ` + outColumns + ` FROM outbox WHERE status = 'pending' AND not_before <= ?
-		AND (kind IN ('alert', 'webhook', 'notice') OR urgent)` + platformGroups + ` ORDER BY priority, id LIMIT ?`
+	dueOnQuery = `SELECT ` + outColumns + ` FROM outbox
+		WHERE platform = ? AND status = 'pending' AND +not_before <= ? ORDER BY priority, id LIMIT ?`
+	nextDueOnQuery = `SELECT min(not_before) FROM outbox WHERE platform = ? AND status = 'pending'`
+	sentSinceOnQry = `SELECT count(*) FROM outbox WHERE status = 'sent' AND sent_at >= ? AND platform = ?`
+	dueAlertsOnQry = `SELECT ` + outColumns + ` FROM outbox
+		WHERE platform = ? AND status = 'pending' AND +not_before <= ? AND (kind IN ('alert', 'webhook', 'notice') OR urgent)
+		ORDER BY priority, id LIMIT ?`
 )
 
 // DueAlertsOn is DueAlerts for the groups of platform p.
@@ -88,7 +93,7 @@ func (s *Store) DueAlertsOn(ctx context.Context, p qunzhu.Platform, now time.Tim
 	if err := s.faulted(); err != nil {
 		return nil, err
 	}
-	rows, err := s.read.QueryContext(ctx, dueAlertsOnQry, ms(now), string(p), n)
+	rows, err := s.read.QueryContext(ctx, dueAlertsOnQry, string(p), ms(now), n)
 	return collect(rows, err, scanOutMessage, "due alerts of "+string(p))
 }
 
@@ -100,7 +105,7 @@ func (s *Store) DueOn(ctx context.Context, p qunzhu.Platform, now time.Time, n i
 	if err := s.faulted(); err != nil {
 		return nil, err // the sender stops with the store
 	}
-	rows, err := s.read.QueryContext(ctx, dueOnQuery, ms(now), string(p), n)
+	rows, err := s.read.QueryContext(ctx, dueOnQuery, string(p), ms(now), n)
 	return collect(rows, err, scanOutMessage, "due messages of "+string(p))
 }
 

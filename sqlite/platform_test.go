@@ -2,9 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/qunzhu/qunzhu"
 )
@@ -147,26 +147,12 @@ func TestOutbox_MentionsRoundTrip(t *testing.T) {
 // keys are back on afterwards.
 func TestMigrate_PlatformsUpgradeKeepsData(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	if err := migrateUntil(ctx, db, "0007_delivery.sql"); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	path := oldDatabase(t, "0007_delivery.sql",
 		`INSERT INTO "groups" (name, created_at, updated_at) VALUES ('区委干部群', 1, 1), ('作业群', 2, 2)`,
 		`INSERT INTO members (group_id, name, role, created_at, updated_at) VALUES (2, '张书记', 'owner', 1, 1)`,
 		`INSERT INTO outbox (status, priority, not_before, group_id, kind, created_at, updated_at, text)
 			VALUES ('pending', 10, 1, 2, 'reply', 1, 1, 'pong')`,
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
+	)
 
 	s, err := Open(ctx, path, nil)
 	if err != nil {
@@ -235,4 +221,97 @@ func TestFindGroup(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Each lane reads its own platform's queue; Due, DueAlerts and NextDue
+// merge the lanes in the outbox's order (priority, then id) and keep the
+// first n.
+func TestOutbox_DueByPlatform(t *testing.T) {
+	ctx := context.Background()
+	clock := qunzhu.NewFakeClock(time.Date(2025, 5, 30, 9, 0, 0, 0, time.UTC))
+	s := openTest(t, clock)
+	wx := mustGroup(t, s, "区委干部群")
+	var dt, wc *qunzhu.Group
+	update(t, s, func(tx qunzhu.Tx) error {
+		var err error
+		if dt, err = tx.CreatePlatformGroup(qunzhu.PlatformDingTalk, "cid1", "城管钉钉群"); err != nil {
+			return err
+		}
+		wc, err = tx.CreatePlatformGroup(qunzhu.PlatformWeCom, "wrk1", "值班群")
+		return err
+	})
+	now := clock.Now()
+	add := func(g *qunzhu.Group, kind qunzhu.MessageKind, prio qunzhu.Priority, notBefore time.Time) int64 {
+		m := &qunzhu.OutMessage{GroupID: g.ID, Kind: kind, Priority: prio, NotBefore: notBefore, Text: "消息"}
+		enqueue(t, s, m)
+		return m.ID
+	}
+	w1 := add(wx, qunzhu.KindReminder, 30, now)
+	d1 := add(dt, qunzhu.KindAlert, 5, now)
+	w2 := add(wx, qunzhu.KindAlert, 5, now)
+	c1 := add(wc, qunzhu.KindReminder, 20, now)
+	add(dt, qunzhu.KindReminder, 1, now.Add(time.Hour)) // not due yet
+	d2 := add(dt, qunzhu.KindReminder, 30, now)
+
+	ids := func(ms []*qunzhu.OutMessage) []int64 {
+		var out []int64
+		for _, m := range ms {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	due, err := s.Due(ctx, now, 10)
+	if want := []int64{d1, w2, c1, w1, d2}; err != nil || !slices.Equal(ids(due), want) {
+		t.Errorf("Due = %v, %v; want %v", ids(due), err, want)
+	}
+	if due, err := s.Due(ctx, now, 3); err != nil || !slices.Equal(ids(due), []int64{d1, w2, c1}) {
+		t.Errorf("Due(3) = %v, %v", ids(due), err)
+	}
+	if due, err := s.DueOn(ctx, qunzhu.PlatformDingTalk, now, 10); err != nil || !slices.Equal(ids(due), []int64{d1, d2}) {
+		t.Errorf("DueOn(dingtalk) = %v, %v", ids(due), err)
+	}
+	for _, m := range due {
+		if want := map[int64]qunzhu.Platform{d1: qunzhu.PlatformDingTalk, w2: qunzhu.PlatformWeChat,
+			c1: qunzhu.PlatformWeCom, w1: qunzhu.PlatformWeChat, d2: qunzhu.PlatformDingTalk}[m.ID]; m.Platform != want {
+			t.Errorf("message %d: platform %q, want %q", m.ID, m.Platform, want)
+		}
+	}
+	if alerts, err := s.DueAlerts(ctx, now, 10); err != nil || !slices.Equal(ids(alerts), []int64{d1, w2}) {
+		t.Errorf("DueAlerts = %v, %v", ids(alerts), err)
+	}
+	if next, ok, err := s.NextDue(ctx); err != nil || !ok || !next.Equal(now) {
+		t.Errorf("NextDue = %v, %v, %v; want %v", next, ok, err, now)
+	}
+	if next, ok, err := s.NextDueOn(ctx, qunzhu.PlatformWeCom); err != nil || !ok || !next.Equal(now) {
+		t.Errorf("NextDueOn(wecom) = %v, %v, %v", next, ok, err)
+	}
+}
+
+// TestMigrate_OutboxPlatformBackfill upgrades a database as release 0016
+// left it: every outbox row gets its group's platform, so the lanes'
+// indexes find the messages queued before the upgrade.
+func TestMigrate_OutboxPlatformBackfill(t *testing.T) {
+	ctx := context.Background()
+	path := oldDatabase(t, "0016_intake_journal.sql",
+		`INSERT INTO "groups" (id, platform, chat_id, name, created_at, updated_at)
+			VALUES (1, 'wechat', '', '区委干部群', 1, 1), (2, 'dingtalk', 'cid1', '城管钉钉群', 1, 1)`,
+		`INSERT INTO outbox (status, priority, not_before, group_id, kind, created_at, updated_at, text)
+			VALUES ('pending', 10, 1, 2, 'reply', 1, 1, '钉钉'), ('pending', 10, 1, 1, 'reply', 1, 1, '微信'),
+			('sent', 10, 1, 2, 'reply', 1, 1, '已发')`,
+	)
+
+	s, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	for id, want := range map[int64]qunzhu.Platform{1: qunzhu.PlatformDingTalk, 2: qunzhu.PlatformWeChat, 3: qunzhu.PlatformDingTalk} {
+		if got := getOut(t, s, id); got.Platform != want {
+			t.Errorf("outbox %d after upgrade: platform %q, want %q", id, got.Platform, want)
+		}
+	}
+	due, err := s.DueOn(ctx, qunzhu.PlatformDingTalk, time.UnixMilli(2), 10)
+	if err != nil || len(due) != 1 || due[0].Text != "钉钉" {
+		t.Errorf("DueOn(dingtalk) after upgrade = %+v, %v", due, err)
+	}
 }

@@ -312,8 +312,9 @@ func TestQueryPlans_UseIndexes(t *testing.T) {
 		args      []any
 		wantIndex string // "" when any index will do
 	}{
-		{"Due", dueQuery, []any{0, 10}, "outbox_due"},
-		{"NextDue", nextDueQuery, nil, "outbox_next"},
+		{"DueOn", dueOnQuery, []any{"wechat", 0, 10}, "outbox_due (platform=?)"},
+		{"DueAlertsOn", dueAlertsOnQry, []any{"dingtalk", 0, 10}, "outbox_due (platform=?)"},
+		{"NextDueOn", nextDueOnQuery, []any{"wecom"}, "outbox_next (platform=?"},
 		{"RecoverSending", recoverQuery, []any{0}, "outbox_unsent"},
 		{"stats by status", statsQuery, nil, "outbox_unsent"},
 		{"oldest pending", oldestPendingQuery, nil, ""},
@@ -351,4 +352,12 @@ func TestQueryPlans_UseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("analyzed history", func(t *testing.T) { check(t, s) })
+
+	// A backlog of one platform's group: the other lanes' queries must not
+	// walk it, nor its own lane's sort it.
+	fillOutbox(t, s, g.ID, 0, 20000)
+	if _, err := s.write.Exec("ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("analyzed backlog", func(t *testing.T) { check(t, s) })
 }

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 
 	"github.com/qunzhu/qunzhu"
@@ -15,27 +13,13 @@ import (
 // happened yet".
 func TestMigrate_TaskWorkflowKeepsHistory(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	if err := migrateUntil(ctx, db, "0008_platforms.sql"); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	path := oldDatabase(t, "0008_platforms.sql",
 		`INSERT INTO "groups" (name, created_at, updated_at) VALUES ('区委干部群', 1, 1)`,
 		`INSERT INTO members (group_id, name, unit, role, created_at, updated_at) VALUES (1, '张书记', '区委', 'owner', 1, 1)`,
 		`INSERT INTO tasks (group_id, status, unit, deadline, created_at, updated_at, title) VALUES (1, 'open', '区委', 100, 1, 1, '修复路灯')`,
 		`INSERT INTO task_events (task_id, kind, actor_id, actor_name, created_at) VALUES (1, 'created', 1, '张书记', 1)`,
 		`INSERT INTO task_events (task_id, kind, step, actor_name, text, created_at) VALUES (1, 'step', 'due', '系统', '到期', 2)`,
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
+	)
 
 	s, err := Open(ctx, path, nil)
 	if err != nil {
