@@ -1,11 +1,10 @@
 package metrics
 
 import (
-	"time"
-
 	"context"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 

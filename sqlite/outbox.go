@@ -119,9 +119,6 @@ func (s *Store) mergeDue(ctx context.Context, n int, on func(qunzhu.Platform) ([
 	if n <= 0 {
 		return nil, nil
 	}
-	if err := s.faulted(); err != nil {
-		return nil, err // the sender stops with the store
-	}
 	var all []*qunzhu.OutMessage
 	for _, p := range qunzhu.Platforms {
 		due, err := on(p)

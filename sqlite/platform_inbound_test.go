@@ -50,15 +50,8 @@ func TestClaimInbound_OncePerMessageAndTakesOverStaleClaims(t *testing.T) {
 func TestOwnedGroups_PersonKeyLinksPlatforms(t *testing.T) {
 	s := openTest(t, nil)
 	wx := mustGroup(t, s, "区委干部工作群")
-	var dt, other *qunzhu.Group
-	update(t, s, func(tx qunzhu.Tx) error {
-		var err error
-		if dt, err = tx.CreatePlatformGroup(qunzhu.PlatformDingTalk, "cidA==", "城管工作群"); err != nil {
-			return err
-		}
-		other, err = tx.CreatePlatformGroup(qunzhu.PlatformDingTalk, "cidB==", "别人的群")
-		return err
-	})
+	dt := mustPlatformGroup(t, s, qunzhu.PlatformDingTalk, "cidA==", "城管工作群")
+	other := mustPlatformGroup(t, s, qunzhu.PlatformDingTalk, "cidB==", "别人的群")
 	update(t, s, func(tx qunzhu.Tx) error {
 		wxOwner := &qunzhu.Member{GroupID: wx.ID, Name: "张书记", Unit: "区委", Role: qunzhu.RoleOwner,
 			Bound: true, Identity: qunzhu.Identity{SessionKey: "@abc"}}

@@ -231,15 +231,8 @@ func TestOutbox_DueByPlatform(t *testing.T) {
 	clock := qunzhu.NewFakeClock(time.Date(2025, 5, 30, 9, 0, 0, 0, time.UTC))
 	s := openTest(t, clock)
 	wx := mustGroup(t, s, "区委干部群")
-	var dt, wc *qunzhu.Group
-	update(t, s, func(tx qunzhu.Tx) error {
-		var err error
-		if dt, err = tx.CreatePlatformGroup(qunzhu.PlatformDingTalk, "cid1", "城管钉钉群"); err != nil {
-			return err
-		}
-		wc, err = tx.CreatePlatformGroup(qunzhu.PlatformWeCom, "wrk1", "值班群")
-		return err
-	})
+	dt := mustPlatformGroup(t, s, qunzhu.PlatformDingTalk, "cid1", "城管钉钉群")
+	wc := mustPlatformGroup(t, s, qunzhu.PlatformWeCom, "wrk1", "值班群")
 	now := clock.Now()
 	add := func(g *qunzhu.Group, kind qunzhu.MessageKind, prio qunzhu.Priority, notBefore time.Time) int64 {
 		m := &qunzhu.OutMessage{GroupID: g.ID, Kind: kind, Priority: prio, NotBefore: notBefore, Text: "消息"}

@@ -56,6 +56,17 @@ func mustGroup(tb testing.TB, s *Store, name string) *qunzhu.Group {
 	return g
 }
 
+// mustPlatformGroup registers a group of platform p with its chat id.
+func mustPlatformGroup(tb testing.TB, s *Store, p qunzhu.Platform, chatID, name string) *qunzhu.Group {
+	tb.Helper()
+	var g *qunzhu.Group
+	update(tb, s, func(tx qunzhu.Tx) (err error) {
+		g, err = tx.CreatePlatformGroup(p, chatID, name)
+		return err
+	})
+	return g
+}
+
 // checkError fails unless err is a *qunzhu.Error with this code and message.
 func checkError(tb testing.TB, err error, code, msg string) {
 	tb.Helper()
