@@ -88,20 +88,21 @@ func (s *Store) classify(err error) error {
 // fileGuard remembers which files the store opened, by identity (device and
 // inode), not by name.
 type fileGuard struct {
-	mu   sync.Mutex
-	path string
-	db   os.FileInfo
-	wal  os.FileInfo // nil until the -wal exists
+	mu     sync.Mutex
+	path   string
+	db     fileID
+	wal    fileID
+	hasWAL bool // false until the -wal exists
 }
 
 func newFileGuard(path string) (*fileGuard, error) {
-	db, err := os.Stat(path)
+	db, err := identify(path)
 	if err != nil {
 		return nil, fmt.Errorf("stat database: %w", err)
 	}
 	g := &fileGuard{path: path, db: db}
-	if wal, err := os.Stat(path + "-wal"); err == nil {
-		g.wal = wal
+	if wal, err := identify(path + "-wal"); err == nil {
+		g.wal, g.hasWAL = wal, true
 	}
 	return g, nil
 }
@@ -112,20 +113,20 @@ func (g *fileGuard) check() (dbChanged, walChanged string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	name := filepath.Base(g.path)
-	db, err := os.Stat(g.path)
+	db, err := identify(g.path)
 	switch {
 	case err != nil:
 		return fmt.Sprintf("数据库文件 %s 被删除 (database file deleted)", name), ""
-	case !os.SameFile(db, g.db):
+	case !db.same(g.db):
 		return fmt.Sprintf("数据库文件 %s 被替换 (database file replaced)", name), ""
 	}
-	wal, err := os.Stat(g.path + "-wal")
+	wal, err := identify(g.path + "-wal")
 	switch {
-	case g.wal == nil && err == nil:
-		g.wal = wal // first seen: SQLite created it
-	case g.wal != nil && err != nil:
+	case !g.hasWAL && err == nil:
+		g.wal, g.hasWAL = wal, true // first seen: SQLite created it
+	case g.hasWAL && err != nil:
 		return "", fmt.Sprintf("日志文件 %s-wal 被删除 (WAL file deleted)", name)
-	case g.wal != nil && !os.SameFile(wal, g.wal):
+	case g.hasWAL && !wal.same(g.wal):
 		return "", fmt.Sprintf("日志文件 %s-wal 被替换 (WAL file replaced)", name)
 	}
 	return "", ""
