@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"time"
 )
@@ -73,6 +74,9 @@ type writer struct {
 	// ids are outbox numbers reserved a block at a time for Accept (see
 	// tx.reserveOutbox); only the writer goroutine touches them.
 	ids *idBlock
+	// wal is the writer's own descriptor of the -wal, to start the writeback
+	// of each commit (startWriteback); nil until the first commit.
+	wal *os.File
 }
 
 func newWriter(s *Store, y *syncer) *writer {
@@ -140,6 +144,9 @@ func (w *writer) stop() {
 	<-w.done
 	for _, st := range w.stmts {
 		st.Close()
+	}
+	if w.wal != nil {
+		w.wal.Close()
 	}
 }
 
@@ -243,6 +250,8 @@ func (w *writer) batch(first *writeReq) {
 		} else if err := w.s.guardFiles(); err != nil {
 			// The commit went to files that are no longer the database's.
 			broken = err
+		} else {
+			w.startWriteback()
 		}
 	} else {
 		sqlTx.Rollback()
@@ -271,6 +280,22 @@ func (w *writer) batch(first *writeReq) {
 	// goes on with the next batch.
 	w.y.in <- &settled{taken: taken, results: results, sync: kept}
 	w.prepareSeen()
+}
+
+// startWriteback starts writing the commit's WAL frames to the disk (see
+// startWriteback in datasync_linux.go) when the syncer will fsync them.
+func (w *writer) startWriteback() {
+	if w.y.off {
+		return
+	}
+	if w.wal == nil {
+		f, err := os.Open(w.s.path + "-wal")
+		if err != nil {
+			return // only a hint; the syncer reports a -wal it cannot open
+		}
+		w.wal = f
+	}
+	startWriteback(w.wal)
 }
 
 // next returns the next caller to add to the batch begun at start, or nil
