@@ -12,9 +12,12 @@ import (
 )
 
 // The intake journal (qunzhu.Journal). Accept is the hottest write there is:
-// one per webhook request. It runs without a savepoint (writeReq.bare) and
-// is one or two prepared statements: move a counter when a number is to be
-// reserved, insert the entry unless its key is taken. Everything the
+// one per webhook request. It runs without a savepoint (writeReq.bare). A
+// message is one prepared INSERT: the entry unless its key is taken, with
+// the outbox number it was given from a block the writer reserved. A hotline
+// event's INSERT takes the next 督办 number, and an UPDATE then moves the
+// tasks counter past it; should that fail, the batch is rolled back
+// (tx.broken), never the entry kept without its number. Everything the
 // request's effect needs (lookups, the 督办 task, the digest, the outbox row)
 // happens later in ApplyIntake, many entries to a transaction.
 
@@ -56,8 +59,8 @@ func (t *tx) accept(e *qunzhu.IntakeEntry) (bool, error) {
 	var err error
 	// A duplicate found below leaves its reserved outbox number unused: a
 	// gap, which AUTOINCREMENT numbers may have anyway. The task number is
-	// taken inside the INSERT (the counter + 1; the trigger of migration
-	// 0016 moves the counter), so a duplicate takes none.
+	// the tasks counter + 1, taken inside the INSERT and moved past only
+	// when the entry was new, so a duplicate takes none.
 	if e.ReserveOutbox {
 		if outboxID, err = t.reserveOutbox(); err != nil {
 			return false, err
@@ -69,6 +72,14 @@ func (t *tx) accept(e *qunzhu.IntakeEntry) (bool, error) {
 			VALUES (?, ?, ?, ?, ?, ?, (SELECT seq + 1 FROM sqlite_sequence WHERE name = 'tasks'))
 			ON CONFLICT (source, key) DO NOTHING RETURNING id, task_id`,
 			e.Source, e.Kind, e.Key, e.Payload, ms(t.now), outboxID).Scan(&e.ID, &taskID)
+		if err == nil {
+			// The entry is in; its number must be reserved with it or the
+			// entry must go: without a savepoint that means the batch.
+			if _, err = t.exec(`UPDATE sqlite_sequence SET seq = ? WHERE name = 'tasks' AND seq < ?`, taskID, taskID); err != nil {
+				t.broken = fmt.Errorf("reserve task number: %w", err)
+				return false, t.broken
+			}
+		}
 	} else {
 		// Without RETURNING: an INSERT that returns rows costs modernc's
 		// SQLite about twice a plain one.
@@ -328,10 +339,14 @@ func (t *tx) IntakeBacklog() (qunzhu.IntakeBacklog, error) {
 }
 
 // PruneIntake implements qunzhu.JournalTx. Failed entries are kept: they are
-// IT's to look at.
+// IT's to look at. So is the newest entry, whatever its age: entry ids come
+// from the largest id in the table (the table has no AUTOINCREMENT counter,
+// see migration 0018), and a new entry must never get the id of one that a
+// log line may still name.
 func (t *tx) PruneIntake(before time.Time, limit int) (int, error) {
 	res, err := t.exec(`DELETE FROM intake WHERE id IN (
 		SELECT id FROM intake WHERE applied_at IS NOT NULL AND applied_at < ? AND error = ''
+			AND id < (SELECT max(id) FROM intake)
 		ORDER BY applied_at LIMIT ?)`, ms(before), limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune intake: %w", err)

@@ -287,6 +287,34 @@ func TestPruneIntake(t *testing.T) {
 	})
 }
 
+// Entry ids come from the largest id in the table, so pruning keeps the
+// newest entry however old: a new entry never takes the id of a forgotten
+// one that a log line may name.
+func TestPruneIntakeKeepsTheNewestID(t *testing.T) {
+	clock := qunzhu.NewFakeClock(t0)
+	s := openTest(t, clock)
+	var last int64
+	for _, k := range []string{"a", "b", "c"} {
+		e := &qunzhu.IntakeEntry{Source: "src", Kind: "message", Key: k, Payload: []byte(`1`)}
+		accept(t, s, e)
+		last = e.ID
+	}
+	if _, err := s.ApplyIntake(context.Background(), 10, func(qunzhu.Tx, *qunzhu.IntakeEntry) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(48 * time.Hour)
+	var n int
+	update(t, s, func(tx qunzhu.Tx) (err error) { n, err = tx.PruneIntake(clock.Now(), 100); return err })
+	if n != 2 {
+		t.Errorf("pruned %d, want 2 (all applied entries but the newest)", n)
+	}
+	next := &qunzhu.IntakeEntry{Source: "src", Kind: "message", Key: "d", Payload: []byte(`1`)}
+	accept(t, s, next)
+	if next.ID <= last {
+		t.Errorf("entry accepted after pruning got id %d, want more than %d", next.ID, last)
+	}
+}
+
 // PendingIntake finds a ticket's events that are accepted and not applied.
 func TestPendingIntake(t *testing.T) {
 	s := openTest(t, qunzhu.NewFakeClock(t0))

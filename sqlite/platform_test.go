@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -306,5 +307,59 @@ func TestMigrate_OutboxPlatformBackfill(t *testing.T) {
 	due, err := s.DueOn(ctx, qunzhu.PlatformDingTalk, time.UnixMilli(2), 10)
 	if err != nil || len(due) != 1 || due[0].Text != "钉钉" {
 		t.Errorf("DueOn(dingtalk) after upgrade = %+v, %v", due, err)
+	}
+}
+
+// TestMigrate_IntakeLean upgrades a journal as release 0017 left it: the
+// entries keep their ids, keys and reserved numbers, the table loses its
+// AUTOINCREMENT counter and its trigger, a duplicate is still a duplicate,
+// and a new entry's id and task number follow the old ones.
+func TestMigrate_IntakeLean(t *testing.T) {
+	ctx := context.Background()
+	path := oldDatabase(t, "0017_outbox_platform.sql",
+		`INSERT INTO intake (id, source, kind, key, payload, accepted_at, outbox_id, task_id, applied_at)
+			VALUES (7, 'hotline', 'hotline', 'ticket:A:overdue', NULL, 1, 0, 41, 2),
+			       (9, 'hotline', 'hotline', 'ticket:B:overdue', x'7b7d', 3, 0, 42, NULL)`,
+		`UPDATE sqlite_sequence SET seq = 42 WHERE name = 'tasks'`,
+	)
+	s, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+
+	var schema string
+	var triggers, counters int
+	err = s.read.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'intake'`).Scan(&schema)
+	if err == nil {
+		err = s.read.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'intake'`).Scan(&triggers)
+	}
+	if err == nil {
+		err = s.read.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_sequence WHERE name = 'intake'`).Scan(&counters)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.ToUpper(schema), "AUTOINCREMENT") || triggers != 0 || counters != 0 {
+		t.Errorf("intake after upgrade: AUTOINCREMENT in %q, %d triggers, %d counters; want none", schema, triggers, counters)
+	}
+
+	view(t, s, func(tx qunzhu.Tx) error {
+		e, err := tx.IntakeByKey("hotline", "ticket:B:overdue")
+		if err != nil || e.ID != 9 || e.TaskID != 42 || string(e.Payload) != "{}" || !e.AppliedAt.IsZero() {
+			t.Errorf("pending entry after upgrade = %+v, %v", e, err)
+		}
+		return nil
+	})
+	if b := backlog(t, s); b.Pending != 1 {
+		t.Errorf("pending after upgrade = %d, want 1", b.Pending)
+	}
+	dup := &qunzhu.IntakeEntry{Source: "hotline", Kind: "hotline", Key: "ticket:A:overdue", Payload: []byte(`{}`), ReserveTask: true}
+	if !accept(t, s, dup) || dup.ID != 7 || dup.TaskID != 41 {
+		t.Errorf("old key again after upgrade: %+v, want a duplicate of entry 7, task 41", dup)
+	}
+	fresh := &qunzhu.IntakeEntry{Source: "hotline", Kind: "hotline", Key: "ticket:C:overdue", Payload: []byte(`{}`), ReserveTask: true}
+	if accept(t, s, fresh) || fresh.ID != 10 || fresh.TaskID != 43 {
+		t.Errorf("new entry after upgrade: id %d, task %d; want 10 and 43", fresh.ID, fresh.TaskID)
 	}
 }

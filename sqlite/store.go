@@ -342,6 +342,10 @@ type tx struct {
 	// groupsChanged: a group was added or renamed; GroupsVersion moves on
 	// after the commit.
 	groupsChanged bool
+	// broken is set by a fn run without a savepoint (writeReq.bare) that
+	// failed halfway: what it wrote cannot be undone alone, so the whole
+	// batch is rolled back and every caller in it told so.
+	broken error
 }
 
 // Now is the store clock's time, read once when the transaction began.

@@ -42,8 +42,9 @@ type writeReq struct {
 	fn  func(*tx) error
 	res chan writeRes // buffered: the writer never blocks on a caller
 	// bare runs fn without a savepoint: fn's statements are each atomic and
-	// what a failed fn leaves behind is harmless (Accept: a skipped number).
-	// It saves the two savepoint statements on the hottest path.
+	// what a failed fn leaves behind is harmless (Accept: a skipped number),
+	// or fn sets tx.broken and the whole batch is rolled back. It saves the
+	// two savepoint statements on the hottest path.
 	bare bool
 }
 
@@ -349,6 +350,9 @@ func (b *batch) run(r *writeReq) (writeRes, error) {
 	if r.bare {
 		t := &tx{tx: b.tx, b: b, ctx: r.ctx, now: b.w.s.now()}
 		res := call(r.fn, t)
+		if t.broken != nil {
+			return writeRes{err: t.broken}, t.broken
+		}
 		res.enqueued, res.accepted, res.groups = t.enqueued, t.accepted, t.groupsChanged
 		return res, nil
 	}

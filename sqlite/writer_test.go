@@ -301,3 +301,55 @@ func TestUpdate_AfterClose(t *testing.T) {
 
 // sqliteTx names the store's tx type where a parameter called tx hides it.
 type sqliteTx = tx
+
+// A caller without a savepoint (writeReq.bare) that fails halfway marks the
+// transaction broken: nothing of its batch is kept, and every caller in it
+// is told, instead of keeping half of the bare caller's work.
+func TestUpdate_BrokenBareCallerRollsBackTheBatch(t *testing.T) {
+	s := openTest(t, nil)
+	s.w.budget = time.Minute
+	started, gate, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- s.Update(t.Context(), func(tx qunzhu.Tx) error {
+			close(started)
+			<-gate
+			_, err := tx.CreateGroup("先到的群")
+			return err
+		})
+	}()
+	<-started
+	other := queue(t, s, t.Context(), createGroup("甲群"))
+	half := errors.New("second statement failed")
+	bare := make(chan error, 1)
+	n := len(s.w.reqs)
+	go func() {
+		bare <- s.w.doBare(t.Context(), func(t *tx) error {
+			if _, err := t.exec(`INSERT INTO "groups" (platform, chat_id, name, created_at, updated_at) VALUES ('wechat', '', '乙群', 1, 1)`); err != nil {
+				return err
+			}
+			t.broken = half
+			return half
+		})
+	}()
+	waitQueued(t, s, n+1)
+	close(gate)
+
+	if err := <-bare; !errors.Is(err, half) {
+		t.Errorf("bare caller: err %v, want %v", err, half)
+	}
+	if err := <-held; err == nil {
+		t.Error("caller before the bare one in its batch: no error, want one (its work was rolled back)")
+	}
+	if o := <-other; o.err == nil {
+		t.Error("caller after the bare one in its batch: no error, want one")
+	}
+	for _, name := range []string{"先到的群", "甲群", "乙群"} {
+		if groupExists(t, s, name) {
+			t.Errorf("group %s stored from a broken batch", name)
+		}
+	}
+	// The writer goes on.
+	if err := s.Update(t.Context(), createGroup("丙群")); err != nil || !groupExists(t, s, "丙群") {
+		t.Errorf("Update after a broken batch: %v", err)
+	}
+}
