@@ -49,11 +49,13 @@ type Journal interface {
 	// already, nothing is written, dup is true and e gets the first entry's
 	// ID, numbers and AcceptedAt.
 	Accept(ctx context.Context, e *IntakeEntry) (dup bool, err error)
-	// ApplyIntake applies up to n pending entries in acceptance order, each
-	// with fn in its own savepoint inside one transaction, and marks them
-	// applied. An entry whose fn fails or panics is rolled back alone and
-	// marked failed with the reason; a failure of the store itself leaves
-	// every entry of the batch pending and is returned.
+	// ApplyIntake applies up to n pending entries in acceptance order with
+	// fn, inside one transaction, and marks them applied. An entry whose fn
+	// fails or panics is rolled back alone and marked failed with the
+	// reason; a failure of the store itself leaves every entry of the batch
+	// pending and is returned. fn may run more than once for an entry, on
+	// a transaction where its earlier run was rolled back: it must change
+	// nothing but the store through tx.
 	ApplyIntake(ctx context.Context, n int, fn func(Tx, *IntakeEntry) error) (IntakeResult, error)
 	// Accepted is signalled, without blocking, after a commit that accepted
 	// an entry: the applier's wake-up.

@@ -33,6 +33,11 @@ const applyYieldAfter = 8
 // applyChunk is how many pending entries ApplyIntake reads at a time.
 const applyChunk = 32
 
+// applyGroup is how many entries share one savepoint and one statement
+// marking them applied (applyGroup); a group whose entry fails is applied
+// again one entry at a time.
+const applyGroup = applyYieldAfter
+
 // Accept implements qunzhu.Journal.
 func (s *Store) Accept(ctx context.Context, e *qunzhu.IntakeEntry) (bool, error) {
 	switch {
@@ -170,21 +175,26 @@ func (s *Store) ApplyIntake(ctx context.Context, n int, fn func(qunzhu.Tx, *qunz
 			if more {
 				entries = entries[:want]
 			}
-			for _, e := range entries {
-				// The batch ends at its budget, and early when other writers
-				// wait (a webhook being accepted, a command's reply): they go
-				// first, and the applier comes back right after them.
+			// Entries are applied a group at a time, and the batch ends at
+			// its budget, and early when other writers wait (a webhook being
+			// accepted, a command's reply): they go first, and the applier
+			// comes back right after them.
+			for len(entries) > 0 {
 				if res.Applied > 0 && time.Since(start) >= applyBudget || res.Applied >= applyYieldAfter && len(t.b.w.reqs) > 0 {
 					res.More = true
 					return nil
 				}
-				if err := t.applyOne(e, fn); err != nil {
+				group := entries[:min(applyGroup, len(entries))]
+				entries = entries[len(group):]
+				if err := t.applyGroup(group, fn); err != nil {
 					return err
 				}
-				res.Applied++
-				after = e.ID
-				if e.Error != "" {
-					res.Failed = append(res.Failed, e)
+				res.Applied += len(group)
+				after = group[len(group)-1].ID
+				for _, e := range group {
+					if e.Error != "" {
+						res.Failed = append(res.Failed, e)
+					}
 				}
 			}
 			if !more {
@@ -222,6 +232,61 @@ func (t *tx) pendingIntake(after int64, n int) ([]*qunzhu.IntakeEntry, error) {
 		return nil, fmt.Errorf("select pending intake: %w", err)
 	}
 	return out, nil
+}
+
+// applyGroup applies consecutive pending entries, oldest first, under one
+// savepoint, and marks them applied with one statement: the cheap way, for
+// a journal whose entries nearly always apply. If fn fails for any of them,
+// the group is undone and each entry applied again in its own savepoint
+// (applyOne), so one bad entry is marked failed and the others applied as
+// if they had been alone. It returns an error only when the transaction
+// itself failed, as applyOne does.
+func (t *tx) applyGroup(group []*qunzhu.IntakeEntry, fn func(qunzhu.Tx, *qunzhu.IntakeEntry) error) error {
+	if len(group) == 1 {
+		return t.applyOne(group[0], fn)
+	}
+	if err := t.ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := t.exec("SAVEPOINT entries"); err != nil {
+		return fmt.Errorf("savepoint entries: %w", err)
+	}
+	var failed bool
+	for _, e := range group {
+		if applyCall(fn, t, e) != nil {
+			failed = true
+			break
+		}
+	}
+	if !failed {
+		// The group is every pending entry from its first id to its last:
+		// pendingIntake read them in id order, and a new entry's id is
+		// larger than any in the table.
+		_, err := t.exec(`UPDATE intake SET applied_at = ?, payload = NULL WHERE id BETWEEN ? AND ? AND applied_at IS NULL`,
+			ms(t.now), group[0].ID, group[len(group)-1].ID)
+		if err != nil {
+			return fmt.Errorf("mark intake %d-%d applied: %w", group[0].ID, group[len(group)-1].ID, err)
+		}
+		if _, err := t.exec("RELEASE entries"); err != nil {
+			return fmt.Errorf("release entries: %w", err)
+		}
+		for _, e := range group {
+			e.AppliedAt = t.now
+		}
+		return nil
+	}
+	if _, err := t.exec("ROLLBACK TO entries"); err != nil {
+		return fmt.Errorf("roll back entries: %w", err)
+	}
+	if _, err := t.exec("RELEASE entries"); err != nil {
+		return fmt.Errorf("release entries: %w", err)
+	}
+	for _, e := range group {
+		if err := t.applyOne(e, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // applyOne runs fn for e in a savepoint and marks e applied, or failed with
