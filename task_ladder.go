@@ -136,11 +136,15 @@ func (l TaskLadder) after(deadline time.Time, o time.Duration, first bool) TaskS
 func (l TaskLadder) Next(deadline, created time.Time, last string) TaskStep {
 	o, ok := l.offset(last)
 	s := l.after(deadline, o, !ok)
-	for !s.At.After(created) {
-		o, _ = l.offset(s.Key())
-		s = l.after(deadline, o, false)
+	if s.At.After(created) {
+		return s
 	}
-	return s
+	// Every step up to created is skipped. Steps are ordered by their
+	// offset, so the answer is the first step after created's own offset,
+	// found at once: a ticket that arrives a year overdue must not walk
+	// through the 365 daily reminders it never had (that walk took the
+	// ladder job a millisecond per task).
+	return l.after(deadline, created.Sub(deadline), false)
 }
 
 // Due is the escalation rule: which step to take at now for a task whose

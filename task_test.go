@@ -55,6 +55,39 @@ func TestTaskLadderNext(t *testing.T) {
 	}
 }
 
+// slowNext is Next as first written: it walks the ladder step by step from
+// last until a step falls after created. TestTaskLadderNextJumps checks the
+// direct answer against it.
+func slowNext(l qunzhu.TaskLadder, deadline, created time.Time, last string) qunzhu.TaskStep {
+	s := l.Next(deadline, deadline.Add(-100*365*24*time.Hour), last) // nothing skipped for its creation
+	for !s.At.After(created) {
+		s = l.Next(deadline, deadline.Add(-100*365*24*time.Hour), s.Key())
+	}
+	return s
+}
+
+// Next skips the steps that fell due before the task existed by jumping
+// straight past its creation: the same step as walking there, for tasks
+// created before, at and long after their deadline, with any last step.
+func TestTaskLadderNextJumps(t *testing.T) {
+	ladders := []qunzhu.TaskLadder{qunzhu.DefaultTaskLadder(),
+		{RemindBefore: 3 * time.Hour, YellowAfter: 12 * time.Hour, RedAfter: 48 * time.Hour, DailyEvery: 12 * time.Hour}}
+	lasts := []string{"", "remind", "due", "yellow", "red", "daily:1", "daily:2", "daily:5", "daily:40", "bogus"}
+	for li, l := range ladders {
+		for _, after := range []time.Duration{-30 * time.Hour, -24 * time.Hour, -time.Minute, 0, time.Nanosecond,
+			11 * time.Hour, 12 * time.Hour, 24 * time.Hour, 50 * time.Hour, 72 * time.Hour, 1000 * time.Hour, 555 * 24 * time.Hour} {
+			created := taskDeadline.Add(after)
+			for _, last := range lasts {
+				got, want := l.Next(taskDeadline, created, last), slowNext(l, taskDeadline, created, last)
+				if got != want {
+					t.Errorf("ladder %d, created %v after the deadline, last %q: Next = %s at %v, walking gives %s at %v",
+						li, after, last, got.Key(), got.At, want.Key(), want.At)
+				}
+			}
+		}
+	}
+}
+
 // TestTaskLadderWalk ticks a fake clock through a week, hour by hour, the way
 // the scheduler does, and shows each step taken exactly once, in order.
 func TestTaskLadderWalk(t *testing.T) {
