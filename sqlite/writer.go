@@ -278,7 +278,12 @@ func (w *writer) batch(first *writeReq) {
 		kept = kept || (results[i].err == nil && !results[i].panicked)
 	}
 	// The syncer answers once the commit is on disk; meanwhile this goroutine
-	// goes on with the next batch.
+	// goes on with the next batch. That batch need not hurry from now on, not
+	// only once the syncer has woken and begun this commit's fsync: until
+	// that fsync ends nothing it commits can be acknowledged (next).
+	if kept && !w.y.off {
+		w.y.busy.Store(true)
+	}
 	w.y.in <- &settled{taken: taken, results: results, sync: kept}
 	w.prepareSeen()
 }
