@@ -47,19 +47,23 @@ func (s *server) logRequests() gin.HandlerFunc {
 		case c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/readyz":
 			level = slog.LevelDebug
 		}
-		attrs := []slog.Attr{
-			slog.String("method", c.Request.Method),
-			slog.String("path", c.Request.URL.Path),
-			slog.Int("status", status),
-			slog.Duration("duration", time.Since(start)),
+		// At the default level (warn) an accepted request is not logged:
+		// build the line only when it will be written.
+		if ctx := c.Request.Context(); s.logger.Enabled(ctx, level) {
+			attrs := []slog.Attr{
+				slog.String("method", c.Request.Method),
+				slog.String("path", c.Request.URL.Path),
+				slog.Int("status", status),
+				slog.Duration("duration", time.Since(start)),
+			}
+			if src := c.GetString(ctxKeySource); src != "" {
+				attrs = append(attrs, slog.String("source", src))
+			}
+			if code := c.GetString(ctxKeyErrorCode); code != "" {
+				attrs = append(attrs, slog.String("error_code", code))
+			}
+			s.logger.LogAttrs(ctx, level, "webhook: request", attrs...)
 		}
-		if src := c.GetString(ctxKeySource); src != "" {
-			attrs = append(attrs, slog.String("source", src))
-		}
-		if code := c.GetString(ctxKeyErrorCode); code != "" {
-			attrs = append(attrs, slog.String("error_code", code))
-		}
-		s.logger.LogAttrs(c.Request.Context(), level, "webhook: request", attrs...)
 		if s.onRequest != nil && intakeRoutes[c.FullPath()] {
 			s.onRequest(c.GetString(ctxKeySource), status)
 		}
