@@ -67,6 +67,9 @@ type IntakeResult struct {
 	Applied int            // entries applied, failures included
 	Failed  []*IntakeEntry // entries whose apply failed, with Error set
 	More    bool           // entries were left pending: call again
+	// Last is when the last entry applied was accepted: how far behind
+	// the applier is.
+	Last time.Time
 }
 
 // IntakeBacklog is the journal's state for /readyz and the metrics.

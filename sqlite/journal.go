@@ -191,6 +191,7 @@ func (s *Store) ApplyIntake(ctx context.Context, n int, fn func(qunzhu.Tx, *qunz
 				}
 				res.Applied += len(group)
 				after = group[len(group)-1].ID
+				res.Last = group[len(group)-1].AcceptedAt
 				for _, e := range group {
 					if e.Error != "" {
 						res.Failed = append(res.Failed, e)

@@ -83,7 +83,7 @@ func (a *Applier) Run(ctx context.Context) error {
 	for {
 		for {
 			start := time.Now()
-			more, err := a.step(ctx)
+			more, last, err := a.step(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -101,14 +101,13 @@ func (a *Applier) Run(ctx context.Context) error {
 				break
 			}
 			// Intake first: while requests keep being accepted, the
-			// applier leaves the single writer to them for three times
-			// as long as its batch took, so a flood is answered at the
-			// speed of one insert per request and the backlog is applied
-			// with a quarter of the writer meanwhile, and at full speed
-			// once the flood ends.
+			// applier leaves the single writer to them (applierPause),
+			// so a flood is answered at the speed of one insert per
+			// request, and the backlog is applied at full speed once
+			// the flood ends.
 			select {
 			case <-a.s.store.Accepted():
-				pause := min(max(3*time.Since(start), 5*time.Millisecond), 100*time.Millisecond)
+				pause := applierPause(time.Since(start), a.s.clock.Now().Sub(last))
 				select {
 				case <-ctx.Done():
 					return nil
@@ -130,18 +129,37 @@ func (a *Applier) Run(ctx context.Context) error {
 // the store failed): tests, and a shutdown that wants the journal empty.
 func (a *Applier) Drain(ctx context.Context) error {
 	for {
-		more, err := a.step(ctx)
+		more, _, err := a.step(ctx)
 		if err != nil || !more {
 			return err
 		}
 	}
 }
 
-// step applies one batch and reports whether entries are left.
-func (a *Applier) step(ctx context.Context) (bool, error) {
+// applierPause is how long the applier leaves the writer to intake after a
+// batch that took took, while requests keep being accepted and the entries
+// it applied last were accepted lag ago. While it keeps up (lag under
+// applierLagBound) it takes a tenth of the writer, so a burst is accepted
+// at nearly the speed of one insert per request; once it falls further
+// behind it takes a quarter, so the backlog of a long flood stays bounded.
+func applierPause(took, lag time.Duration) time.Duration {
+	share := 9 * took
+	if lag >= applierLagBound {
+		share = 3 * took
+	}
+	return min(max(share, 5*time.Millisecond), 100*time.Millisecond)
+}
+
+// applierLagBound is how far behind the applier may fall before it takes
+// a larger share of the writer during a flood.
+const applierLagBound = 10 * time.Second
+
+// step applies one batch and reports whether entries are left and when the
+// last one applied was accepted.
+func (a *Applier) step(ctx context.Context) (bool, time.Time, error) {
 	res, err := a.s.store.ApplyIntake(ctx, applyBatch, a.s.applyEntry)
 	if err != nil {
-		return false, err
+		return false, time.Time{}, err
 	}
 	for _, e := range res.Failed {
 		// The sender was answered 2xx: this needs a person. The payload is
@@ -150,7 +168,7 @@ func (a *Applier) step(ctx context.Context) (bool, error) {
 			slog.Int64("intake_id", e.ID), slog.String("source", e.Source), slog.String("kind", e.Kind),
 			slog.String("error", e.Error))
 	}
-	return res.More, nil
+	return res.More, res.Last, nil
 }
 
 // applyEntry is one entry's effect, inside ApplyIntake's transaction.
