@@ -139,11 +139,11 @@ func (a *Applier) Drain(ctx context.Context) error {
 // applierPause is how long the applier leaves the writer to intake after a
 // batch that took took, while requests keep being accepted and the entries
 // it applied last were accepted lag ago. While it keeps up (lag under
-// applierLagBound) it takes a tenth of the writer, so a burst is accepted
+// applierLagBound) it takes a twentieth of the writer, so a burst is accepted
 // at nearly the speed of one insert per request; once it falls further
 // behind it takes a quarter, so the backlog of a long flood stays bounded.
 func applierPause(took, lag time.Duration) time.Duration {
-	share := 9 * took
+	share := 19 * took
 	if lag >= applierLagBound {
 		share = 3 * took
 	}
