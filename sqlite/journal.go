@@ -33,10 +33,10 @@ const applyYieldAfter = 8
 // applyChunk is how many pending entries ApplyIntake reads at a time.
 const applyChunk = 32
 
-// applyGroup is how many entries share one savepoint and one statement
-// marking them applied (applyGroup); a group whose entry fails is applied
+// applyGroupSize is how many entries share one savepoint and one statement
+// marking them applied (tx.applyGroup); a group whose entry fails is applied
 // again one entry at a time.
-const applyGroup = applyYieldAfter
+const applyGroupSize = applyYieldAfter
 
 // Accept implements qunzhu.Journal.
 func (s *Store) Accept(ctx context.Context, e *qunzhu.IntakeEntry) (bool, error) {
@@ -184,7 +184,7 @@ func (s *Store) ApplyIntake(ctx context.Context, n int, fn func(qunzhu.Tx, *qunz
 					res.More = true
 					return nil
 				}
-				group := entries[:min(applyGroup, len(entries))]
+				group := entries[:min(applyGroupSize, len(entries))]
 				entries = entries[len(group):]
 				if err := t.applyGroup(group, fn); err != nil {
 					return err

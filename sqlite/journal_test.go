@@ -364,7 +364,7 @@ func TestGroupsVersion(t *testing.T) {
 }
 
 // ApplyIntake reads pending entries a chunk at a time (applyChunk) and
-// applies them a group at a time (applyGroup): across chunk and group
+// applies them a group at a time (applyGroupSize): across chunk and group
 // boundaries, with failures among them and a batch limit that is not a
 // multiple of the chunk, every entry's effect is kept once, in order, a
 // failed entry's effect never, and More is false only when none is left.
