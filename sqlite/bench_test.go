@@ -29,7 +29,7 @@ func fillOutbox(tb testing.TB, s *Store, groupID int64, sent, pending int) {
 		if f.n == 0 {
 			continue
 		}
-		if _, err := s.write.Exec(fill, f.n, f.status, groupID, f.sentAt, groupID); err != nil {
+		if _, err := s.writeExec(context.Background(), fill, f.n, f.status, groupID, f.sentAt, groupID); err != nil {
 			tb.Fatalf("fill outbox: %v", err)
 		}
 	}
@@ -87,7 +87,7 @@ func BenchmarkDue(b *testing.B) {
 	s := openTest(b, nil)
 	g := mustGroup(b, s, "区委干部群")
 	fillOutbox(b, s, g.ID, 100_000, 100)
-	if _, err := s.write.Exec("ANALYZE"); err != nil {
+	if _, err := s.writeExec(context.Background(), "ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()

@@ -123,7 +123,7 @@ func TestDeliveryQueryPlans_UseIndexes(t *testing.T) {
 	s := openTest(t, nil)
 	g := mustGroup(t, s, "区委干部群")
 	fillOutbox(t, s, g.ID, 5000, 50)
-	if _, err := s.write.Exec("ANALYZE"); err != nil {
+	if _, err := s.writeExec(context.Background(), "ANALYZE"); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {

@@ -182,7 +182,7 @@ func (s *Store) guardFiles() error {
 // file and moves a file that replaced the -wal aside.
 func (s *Store) rescueWAL() error {
 	var busy, logFrames, done int
-	err := s.write.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+	err := s.w.conn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}

@@ -377,7 +377,7 @@ func TestApplyIntakeAcrossChunks(t *testing.T) {
 	// fn's effect is a row in a table of its own, so only what a committed
 	// run wrote is counted: a group with a failing entry is rolled back and
 	// its entries run again one at a time.
-	if _, err := s.write.Exec(`CREATE TABLE applied_log (seq INTEGER PRIMARY KEY, key TEXT NOT NULL)`); err != nil {
+	if _, err := s.writeExec(context.Background(), `CREATE TABLE applied_log (seq INTEGER PRIMARY KEY, key TEXT NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
 	fn := func(tx qunzhu.Tx, e *qunzhu.IntakeEntry) error {

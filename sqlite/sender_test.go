@@ -348,7 +348,7 @@ func TestQueryPlans_UseIndexes(t *testing.T) {
 	// the plans once the outbox holds a long history and a short queue.
 	g := mustGroup(t, s, "区委干部群")
 	fillOutbox(t, s, g.ID, 5000, 50)
-	if _, err := s.write.Exec("ANALYZE"); err != nil {
+	if _, err := s.writeExec(context.Background(), "ANALYZE"); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("analyzed history", func(t *testing.T) { check(t, s) })
@@ -356,7 +356,7 @@ func TestQueryPlans_UseIndexes(t *testing.T) {
 	// A backlog of one platform's group: the other lanes' queries must not
 	// walk it, nor its own lane's sort it.
 	fillOutbox(t, s, g.ID, 0, 20000)
-	if _, err := s.write.Exec("ANALYZE"); err != nil {
+	if _, err := s.writeExec(context.Background(), "ANALYZE"); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("analyzed backlog", func(t *testing.T) { check(t, s) })

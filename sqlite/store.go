@@ -183,7 +183,11 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 		files:    files,
 	}
 	s.readStmts.init(read)
-	s.w = newWriter(s, newSyncer(s, opt.Synchronous == SyncNormal))
+	if s.w, err = newWriter(ctx, s, newSyncer(s, opt.Synchronous == SyncNormal)); err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	go s.w.run()
 	return s, nil
 }
@@ -322,7 +326,7 @@ func (s *Store) begin(ctx context.Context, db *sql.DB, readOnly bool) (*tx, erro
 	if err != nil {
 		return nil, err
 	}
-	t := &tx{tx: sqlTx, ctx: ctx, now: s.now()}
+	t := &tx{tx: sqlTx, q: sqlTx, ctx: ctx, now: s.now()}
 	if readOnly {
 		t.rs = &s.readStmts
 	}
@@ -332,8 +336,9 @@ func (s *Store) begin(ctx context.Context, db *sql.DB, readOnly bool) (*tx, erro
 // tx implements qunzhu.Tx. Its methods take no context (the interface has none),
 // so it carries the one given to Update or View.
 type tx struct {
-	tx       *sql.Tx
-	b        *batch // Update: the group commit this caller's fn runs in; nil in View
+	tx       *sql.Tx // View: the read transaction; nil in Update
+	q        querier // what statements run on: tx, or the writer's connection
+	b        *batch  // Update: the group commit this caller's fn runs in; nil in View
 	ctx      context.Context
 	now      time.Time
 	enqueued bool       // Enqueue wrote a row; signal after commit
@@ -378,7 +383,10 @@ func (t *tx) exec(query string, args ...any) (sql.Result, error) {
 	if st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return t.tx.ExecContext(ctx, query, args...)
+	if err := ctx.Err(); err != nil {
+		return nil, err // as a *sql.Tx refuses it; the writer's connection would not
+	}
+	return t.q.ExecContext(ctx, query, args...)
 }
 
 func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
@@ -386,7 +394,10 @@ func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
 	if st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return t.tx.QueryContext(ctx, query, args...)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return t.q.QueryContext(ctx, query, args...)
 }
 
 func (t *tx) queryRow(query string, args ...any) *sql.Row {
@@ -394,7 +405,16 @@ func (t *tx) queryRow(query string, args ...any) *sql.Row {
 	if st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return t.tx.QueryRowContext(ctx, query, args...)
+	// A done ctx fails in the driver, before the statement runs.
+	return t.q.QueryRowContext(ctx, query, args...)
+}
+
+// querier runs statements: a *sql.Tx in View, the writer's *sql.Conn in
+// Update (the writer begins and commits its transactions itself).
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // Times are stored as INTEGER unix milliseconds UTC: numeric ordering is time

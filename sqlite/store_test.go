@@ -103,12 +103,7 @@ func TestOpen_PragmasOnEveryConnection(t *testing.T) {
 		defer c.Close()
 		conns[fmt.Sprintf("read#%d", i)] = c
 	}
-	w, err := s.write.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	conns["write"] = w
+	conns["write"] = s.w.conn // the writer holds the write pool's one connection
 
 	tests := []struct {
 		pragma    string

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -17,10 +18,10 @@ func fillScale(tb testing.TB, s *Store, groupID int64, n int, now time.Time) {
 			CASE WHEN i % 3 = 0 THEN ? - (i % 2000) * 3600000 ELSE ? + (i % 4320) * 2700000 END,
 			'red', ? - (i % 300) * 86400000, ?, '张书记', '整改事项' || i
 		FROM k`
-	if _, err := s.write.Exec(fill, n, groupID, ms(now), ms(now), ms(now), ms(now)); err != nil {
+	if _, err := s.writeExec(context.Background(), fill, n, groupID, ms(now), ms(now), ms(now), ms(now)); err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := s.write.Exec("ANALYZE"); err != nil {
+	if _, err := s.writeExec(context.Background(), "ANALYZE"); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -21,21 +21,34 @@ func (s *Store) ReceiveWeCom(ctx context.Context, msgID, chatID, responseURL str
 	if msgID == "" {
 		return false, errors.New("wecom inbound: empty msgid")
 	}
-	_, err = s.write.ExecContext(ctx, `INSERT INTO wecom_inbound (msg_id, chat_id, response_url, received_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT (msg_id) DO NOTHING`, msgID, chatID, responseURL, ms(s.now()))
+	err = s.w.do(ctx, func(t *tx) error {
+		if _, err := t.exec(`INSERT INTO wecom_inbound (msg_id, chat_id, response_url, received_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT (msg_id) DO NOTHING`, msgID, chatID, responseURL, ms(t.now)); err != nil {
+			return err
+		}
+		return t.queryRow(`SELECT handled FROM wecom_inbound WHERE msg_id = ?`, msgID).Scan(&handled)
+	})
 	if err != nil {
 		return false, fmt.Errorf("wecom inbound %s: %w", msgID, err)
 	}
-	var h bool
-	if err := s.write.QueryRowContext(ctx, `SELECT handled FROM wecom_inbound WHERE msg_id = ?`, msgID).Scan(&h); err != nil {
-		return false, fmt.Errorf("wecom inbound %s: %w", msgID, err)
-	}
-	return h, nil
+	return handled, nil
+}
+
+// writeExec runs one statement in the writer's next batch: the write
+// connection is the writer's.
+func (s *Store) writeExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.w.do(ctx, func(t *tx) error {
+		var err error
+		res, err = t.exec(query, args...)
+		return err
+	})
+	return res, err
 }
 
 // HandledWeCom marks a callback handled.
 func (s *Store) HandledWeCom(ctx context.Context, msgID string) error {
-	if _, err := s.write.ExecContext(ctx, `UPDATE wecom_inbound SET handled = 1 WHERE msg_id = ?`, msgID); err != nil {
+	if _, err := s.writeExec(ctx, `UPDATE wecom_inbound SET handled = 1 WHERE msg_id = ?`, msgID); err != nil {
 		return fmt.Errorf("wecom inbound %s: %w", msgID, err)
 	}
 	return nil
@@ -57,7 +70,7 @@ func (s *Store) WeComResponseURL(ctx context.Context, msgID string, since time.T
 
 // UsedWeComResponseURL records that the message's response_url is spent.
 func (s *Store) UsedWeComResponseURL(ctx context.Context, msgID string) error {
-	if _, err := s.write.ExecContext(ctx, `UPDATE wecom_inbound SET url_used = 1 WHERE msg_id = ?`, msgID); err != nil {
+	if _, err := s.writeExec(ctx, `UPDATE wecom_inbound SET url_used = 1 WHERE msg_id = ?`, msgID); err != nil {
 		return fmt.Errorf("wecom inbound %s: %w", msgID, err)
 	}
 	return nil
@@ -66,7 +79,7 @@ func (s *Store) UsedWeComResponseURL(ctx context.Context, msgID string) error {
 // PruneWeCom forgets callbacks received before t: WeCom stops redelivering
 // long before, and a response_url lives an hour.
 func (s *Store) PruneWeCom(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.write.ExecContext(ctx, `DELETE FROM wecom_inbound WHERE received_at < ?`, ms(before))
+	res, err := s.writeExec(ctx, `DELETE FROM wecom_inbound WHERE received_at < ?`, ms(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune wecom inbound: %w", err)
 	}

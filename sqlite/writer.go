@@ -60,14 +60,20 @@ type writeRes struct {
 
 // writer is the goroutine that owns the write connection.
 type writer struct {
-	s     *Store
-	y     *syncer // answers committed batches once they are on disk
-	reqs  chan *writeReq
-	poke  chan struct{} // Ping saw the files change: check now
-	quit  chan struct{}
-	done  chan struct{} // closed when run returns; every taken request is answered
-	stmts map[string]*sql.Stmt
-	seen  map[string]int // queries seen in batches but not prepared yet
+	s *Store
+	y *syncer // answers committed batches once they are on disk
+	// conn is the write pool's one connection, held for the store's life;
+	// begin, commit and rollback are prepared on it. The writer runs its
+	// transactions with them rather than through a *sql.Tx, which would
+	// parse BEGIN and COMMIT and start a goroutine for every batch.
+	conn                    *sql.Conn
+	begin, commit, rollback *sql.Stmt
+	reqs                    chan *writeReq
+	poke                    chan struct{} // Ping saw the files change: check now
+	quit                    chan struct{}
+	done                    chan struct{} // closed when run returns; every taken request is answered
+	stmts                   map[string]*sql.Stmt
+	seen                    map[string]int // queries seen in batches but not prepared yet
 	// batches counts the transactions begun, for tests and the benchmark.
 	batches atomic.Uint64
 	// budget is batchBudget; tests lengthen it to make batches predictable.
@@ -80,18 +86,36 @@ type writer struct {
 	wal *os.File
 }
 
-func newWriter(s *Store, y *syncer) *writer {
-	return &writer{
-		s:      s,
-		y:      y,
-		reqs:   make(chan *writeReq, maxBatch),
-		poke:   make(chan struct{}, 1),
-		quit:   make(chan struct{}),
-		done:   make(chan struct{}),
-		stmts:  map[string]*sql.Stmt{},
-		seen:   map[string]int{},
-		budget: batchBudget,
+func newWriter(ctx context.Context, s *Store, y *syncer) (*writer, error) {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("write connection: %w", err)
 	}
+	var stmts [3]*sql.Stmt
+	for i, q := range []string{"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"} {
+		if stmts[i], err = conn.PrepareContext(ctx, q); err != nil {
+			for _, st := range stmts[:i] {
+				st.Close()
+			}
+			conn.Close()
+			return nil, fmt.Errorf("prepare %s: %w", q, err)
+		}
+	}
+	return &writer{
+		s:        s,
+		y:        y,
+		conn:     conn,
+		begin:    stmts[0],
+		commit:   stmts[1],
+		rollback: stmts[2],
+		reqs:     make(chan *writeReq, maxBatch),
+		poke:     make(chan struct{}, 1),
+		quit:     make(chan struct{}),
+		done:     make(chan struct{}),
+		stmts:    map[string]*sql.Stmt{},
+		seen:     map[string]int{},
+		budget:   batchBudget,
+	}, nil
 }
 
 // do runs fn in the next batch and returns after its commit. A panic in fn is
@@ -146,6 +170,10 @@ func (w *writer) stop() {
 	for _, st := range w.stmts {
 		st.Close()
 	}
+	w.begin.Close()
+	w.commit.Close()
+	w.rollback.Close()
+	w.conn.Close() // back to the write pool, for Close's last statements
 	if w.wal != nil {
 		w.wal.Close()
 	}
@@ -182,32 +210,25 @@ func (w *writer) run() {
 	}
 }
 
-// batch is one group commit: the transaction and its statements.
+// batch is one group commit: the transaction the writer began on its
+// connection.
 type batch struct {
-	seq   uint64 // the writer's batch number, from 1
-	w     *writer
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt // the writer's statements bound to tx
+	seq uint64 // the writer's batch number, from 1
+	w   *writer
 }
 
-// stmt returns the transaction's copy of the writer's prepared statement for
-// query, nil when query has none yet: it is prepared after the commit once
-// it has been seen twice, so queries built with literal values (which never
-// repeat) do not fill the cache.
+// stmt returns the writer's prepared statement for query, nil when query has
+// none yet: it is prepared after the commit once it has been seen twice, so
+// queries built with literal values (which never repeat) do not fill the
+// cache.
 func (b *batch) stmt(query string) *sql.Stmt {
-	if st, ok := b.stmts[query]; ok {
+	if st, ok := b.w.stmts[query]; ok {
 		return st
 	}
-	parent, ok := b.w.stmts[query]
-	if !ok {
-		if len(b.w.seen) < 4*maxStmts {
-			b.w.seen[query]++
-		}
-		return nil
+	if len(b.w.seen) < 4*maxStmts {
+		b.w.seen[query]++
 	}
-	st := b.tx.StmtContext(context.Background(), parent)
-	b.stmts[query] = st
-	return st
+	return nil
 }
 
 // batch runs first and whoever queued behind it in one transaction.
@@ -220,12 +241,11 @@ func (w *writer) batch(first *writeReq) {
 		return
 	}
 	start := time.Now()
-	sqlTx, err := w.s.write.BeginTx(context.Background(), nil)
-	if err != nil {
+	if _, err := w.begin.Exec(); err != nil {
 		w.y.in <- &settled{taken: taken, results: []writeRes{{err: w.s.classify(fmt.Errorf("begin update: %w", err))}}}
 		return
 	}
-	b := &batch{seq: w.batches.Add(1), w: w, tx: sqlTx, stmts: map[string]*sql.Stmt{}}
+	b := &batch{seq: w.batches.Add(1), w: w}
 	var broken error // the transaction itself failed: nothing of it can commit
 	for r := first; ; {
 		res, err := b.run(r)
@@ -246,8 +266,9 @@ func (w *writer) batch(first *writeReq) {
 	}
 
 	if broken == nil {
-		if err := sqlTx.Commit(); err != nil {
+		if _, err := w.commit.Exec(); err != nil {
 			broken = fmt.Errorf("commit update: %w", err)
+			w.rollback.Exec() // a failed COMMIT may leave the transaction open
 		} else if err := w.s.guardFiles(); err != nil {
 			// The commit went to files that are no longer the database's.
 			broken = err
@@ -255,7 +276,7 @@ func (w *writer) batch(first *writeReq) {
 			w.startWriteback()
 		}
 	} else {
-		sqlTx.Rollback()
+		w.rollback.Exec() // fails harmlessly if SQLite already rolled back
 	}
 	for _, r := range results {
 		if r.groups {
@@ -342,7 +363,7 @@ func (b *batch) exec(query string) (sql.Result, error) {
 	if st := b.stmt(query); st != nil {
 		return st.ExecContext(context.Background())
 	}
-	return b.tx.ExecContext(context.Background(), query)
+	return b.w.conn.ExecContext(context.Background(), query)
 }
 
 // run runs one caller's fn in a savepoint. The error returned is the
@@ -353,7 +374,7 @@ func (b *batch) run(r *writeReq) (writeRes, error) {
 		return writeRes{err: fmt.Errorf("begin update: %w", err)}, nil
 	}
 	if r.bare {
-		t := &tx{tx: b.tx, b: b, ctx: r.ctx, now: b.w.s.now()}
+		t := &tx{q: b.w.conn, b: b, ctx: r.ctx, now: b.w.s.now()}
 		res := call(r.fn, t)
 		if t.broken != nil {
 			return writeRes{err: t.broken}, t.broken
@@ -364,7 +385,7 @@ func (b *batch) run(r *writeReq) (writeRes, error) {
 	if _, err := b.exec("SAVEPOINT caller"); err != nil {
 		return writeRes{err: fmt.Errorf("begin update: %w", err)}, fmt.Errorf("savepoint: %w", err)
 	}
-	t := &tx{tx: b.tx, b: b, ctx: r.ctx, now: b.w.s.now()}
+	t := &tx{q: b.w.conn, b: b, ctx: r.ctx, now: b.w.s.now()}
 	res := call(r.fn, t)
 	res.groups = t.groupsChanged
 	if res.err == nil && !res.panicked {
@@ -405,7 +426,7 @@ func (w *writer) prepareSeen() {
 		if len(w.stmts) >= maxStmts {
 			continue
 		}
-		st, err := w.s.write.PrepareContext(context.Background(), q)
+		st, err := w.conn.PrepareContext(context.Background(), q)
 		if err != nil {
 			continue // it runs unprepared, as before
 		}
