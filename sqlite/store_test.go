@@ -115,6 +115,8 @@ func TestOpen_PragmasOnEveryConnection(t *testing.T) {
 		{pragma: "busy_timeout", want: "5000"},
 		{pragma: "synchronous", want: "1"}, // NORMAL: the syncer fsyncs each group commit
 		{pragma: "query_only", want: "1", wantWrite: "0"},
+		// Only the writer commits; the readers keep SQLite's default.
+		{pragma: "wal_autocheckpoint", want: "1000", wantWrite: fmt.Sprint(walCheckpointPages)},
 	}
 	for _, tt := range tests {
 		for name, c := range conns {
