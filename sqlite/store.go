@@ -301,6 +301,19 @@ func (s *Store) Update(ctx context.Context, fn func(qunzhu.Tx) error) error {
 	return s.w.do(ctx, func(t *tx) error { return fn(t) })
 }
 
+// writeExec runs one statement in the writer's next batch, for the store's
+// own writes that are not a qunzhu.Tx method: the write connection is the
+// writer's alone.
+func (s *Store) writeExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.w.do(ctx, func(t *tx) error {
+		var err error
+		res, err = t.exec(query, args...)
+		return err
+	})
+	return res, err
+}
+
 // View runs fn in a read-only transaction on the read pool: one consistent
 // snapshot that never waits for a writer.
 func (s *Store) View(ctx context.Context, fn func(qunzhu.Tx) error) error {

@@ -34,18 +34,6 @@ func (s *Store) ReceiveWeCom(ctx context.Context, msgID, chatID, responseURL str
 	return handled, nil
 }
 
-// writeExec runs one statement in the writer's next batch: the write
-// connection is the writer's.
-func (s *Store) writeExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	var res sql.Result
-	err := s.w.do(ctx, func(t *tx) error {
-		var err error
-		res, err = t.exec(query, args...)
-		return err
-	})
-	return res, err
-}
-
 // HandledWeCom marks a callback handled.
 func (s *Store) HandledWeCom(ctx context.Context, msgID string) error {
 	if _, err := s.writeExec(ctx, `UPDATE wecom_inbound SET handled = 1 WHERE msg_id = ?`, msgID); err != nil {
