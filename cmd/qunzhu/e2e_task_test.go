@@ -111,6 +111,9 @@ func (d *demo) taskAssign(text string) (string, string) {
 // while open and after.
 func TestDemoTaskLifecycle(t *testing.T) {
 	d := startDemo(t, nil)
+	// A working Monday 10:00: "限期3天" is then Thursday 18:00, "还剩3天8小时".
+	// From the wall clock, after 18:30 in Beijing the card said "还剩2天23小时".
+	d.workingMonday()
 	d.taskBind("李局长", "市城管委")
 	d.taskBind("孙干事", "区委办")
 
